@@ -1,0 +1,1 @@
+"""Trace claims: check-worthy claims, and quotes with who said them."""

@@ -1,0 +1,353 @@
+"""The `newssift` command: thin, parses arguments, calls the library, prints.
+
+Every error a user can cause is one clear sentence on stderr and a non-zero exit, never a
+traceback (set NEWSSIFT_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from newssift.errors import NewssiftError
+
+app = typer.Typer(
+    name="newssift",
+    help=(
+        "Read a news article and show, with the evidence, how far to trust it.\n\n"
+        "The report follows the SIFT habit: Stop (how does it persuade?), Investigate the source "
+        "(who publishes it?), Find better coverage (has it been fact-checked?), Trace claims "
+        "(what is asserted, and by whom?).\n\n"
+        "Examples:\n\n"
+        "  newssift analyze story.html --url https://example.org/story\n\n"
+        "  newssift analyze https://example.org/story --format json --out report.json\n\n"
+        "  cat story.txt | newssift analyze -\n\n"
+        "  newssift source reuters.com\n\n"
+        "  newssift resources install --from ../shared/data\n\n"
+        "  newssift evaluate extraction ../shared/data/extraction-zyte/train"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+evaluate_app = typer.Typer(help="Score a head on a benchmark folder; prints one JSON object of metrics to stdout.",
+                           no_args_is_help=True)
+resources_app = typer.Typer(help="Install and inspect rating lists and fact-check collections.", no_args_is_help=True)
+factchecks_app = typer.Typer(help="The local store of published fact-checks: import and search.", no_args_is_help=True)
+train_app = typer.Typer(help="Retrain a model from the public data sets (needs `make train-env`).", no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(resources_app, name="resources")
+app.add_typer(factchecks_app, name="factchecks")
+app.add_typer(train_app, name="train")
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+class SourceFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def call(target: str, *args, **kwargs):
+    """Call ``module:function`` of the library; a part not in this build is a clear error."""
+    module_name, _, func_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        func = getattr(module, func_name)
+    except (ImportError, AttributeError) as exc:
+        if os.environ.get("NEWSSIFT_DEBUG"):
+            raise
+        raise NewssiftError(f"This part of newssift ({target}) is not available in this build: {exc}.") from None
+    return func(*args, **kwargs)
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# -- analyze ---------------------------------------------------------------------------------------
+@app.command()
+def analyze(
+    input: str = typer.Argument(..., help="A file (HTML or text, optionally .gz), an http(s) URL, or - for stdin."),
+    url: Optional[str] = typer.Option(None, "--url", help="The page's address, when INPUT is a saved file or stdin."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text (terminal), json, or html."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report here instead of stdout."),
+    allow_private_network: bool = typer.Option(False, "--allow-private-network",
+                                               help="Let a URL reach loopback and private addresses."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in $NEWSSIFT_HOME)."),
+    store: bool = typer.Option(False, "--store/--no-store", help="Keep the report in the reports database."),
+):
+    """Analyse one article and print its report.
+
+    Examples:
+
+      newssift analyze story.html --url https://example.org/2016/11/story
+
+      newssift analyze https://example.org/story --format json > report.json
+
+      newssift analyze saved.txt --format html --out report.html
+    """
+    from newssift.ingest import read_input
+    from newssift.pipeline import Analyzer
+
+    article = read_input(input, url=url, allow_private_network=allow_private_network)
+    analyzer = Analyzer(db_url=db)
+    report = analyzer.analyze(article)
+    if store:
+        call("newssift.store:store_report", report, db_url=db)
+    if format == ReportFormat.json:
+        rendered = report.to_json()
+    elif format == ReportFormat.html:
+        rendered = call("newssift.web.render:render_report_page", report)
+    else:
+        from newssift.render.text import render_text
+
+        if out is None:
+            render_text(report)
+            return
+        rendered = render_text(report, to_string=True)
+    if out is not None:
+        out.write_text(rendered, encoding="utf-8")
+        typer.echo(f"Report written to {out}", err=True)
+    else:
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+
+
+# -- source ------------------------------------------------------------------------------------------
+@app.command()
+def source(
+    domain: str = typer.Argument(..., help="A domain (reuters.com) or any URL on it."),
+    format: SourceFormat = typer.Option(SourceFormat.text, "--format", "-f"),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+):
+    """What the open rating lists say about an outlet, each list named and dated.
+
+    Examples:
+
+      newssift source reuters.com
+
+      newssift source https://www.theduran.com/some-story --format json
+    """
+    result = call("newssift.source.ratings:lookup_source", domain, db_url=db)
+    if format == SourceFormat.json:
+        print_json(result)
+    else:
+        from newssift.render.text import render_source
+
+        render_source(result)
+
+
+# -- resources ---------------------------------------------------------------------------------------
+@resources_app.command("install")
+def resources_install(
+    from_dir: Optional[Path] = typer.Option(None, "--from", help="A folder laid out like the public data sets."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+):
+    """Install the rating lists and fact-check collections (checksums are verified).
+
+    Example: newssift resources install --from ../shared/data
+    """
+    call("newssift.resources:install", from_dir=from_dir, db_url=db)
+
+
+@resources_app.command("status")
+def resources_status(db: Optional[str] = typer.Option(None, "--db")):
+    """List what is installed, with versions and counts."""
+    print_json(call("newssift.resources:status", db_url=db))
+
+
+@resources_app.command("add-ratings")
+def resources_add_ratings(
+    file: Path = typer.Argument(..., help="CSV with a domain column and a rating column."),
+    name: str = typer.Option(..., "--name", help="The list's name, shown beside its verdicts."),
+    scale: str = typer.Option(..., "--scale", help="How to read the rating: '0-1', '0-100', 'low,mixed,high', ..."),
+    db: Optional[str] = typer.Option(None, "--db"),
+):
+    """Add your own rating list from a CSV.
+
+    Example: newssift resources add-ratings mylist.csv --name "Newsroom list" --scale 0-100
+    """
+    call("newssift.source.ratings:add_user_list", file, name=name, scale=scale, db_url=db)
+
+
+# -- fact-checks ---------------------------------------------------------------------------------------
+@factchecks_app.command("import")
+def factchecks_import(
+    file: Path = typer.Argument(..., help="CheckThat! JSONL(.gz), LIAR TSV, or ClaimReview JSON-LD (file or folder)."),
+    db: Optional[str] = typer.Option(None, "--db"),
+):
+    """Import fact-checks into the local store."""
+    call("newssift.coverage.factchecks:import_path", file, db_url=db)
+
+
+@factchecks_app.command("search")
+def factchecks_search(
+    text: str = typer.Argument(..., help="A claim, in your words."),
+    limit: int = typer.Option(5, "--limit", "-n"),
+    format: SourceFormat = typer.Option(SourceFormat.text, "--format", "-f"),
+    db: Optional[str] = typer.Option(None, "--db"),
+):
+    """Find published fact-checks of a claim.
+
+    Example: newssift factchecks search "Obama was born in Kenya"
+    """
+    results = call("newssift.coverage.match:search", text, limit=limit, db_url=db)
+    if format == SourceFormat.json:
+        print_json(results)
+    else:
+        from newssift.render.text import render_factchecks
+
+        render_factchecks(results)
+
+
+# -- evaluate ----------------------------------------------------------------------------------------
+def _evaluate(task_module: str, *args, **kwargs) -> None:
+    print_json(call(f"newssift.evaluation.{task_module}:evaluate", *args, **kwargs))
+
+
+@evaluate_app.command("extraction")
+def evaluate_extraction(
+    path: Path = typer.Argument(..., help="Folder with html/*.html.gz and ground-truth.json."),
+    baseline: bool = typer.Option(False, "--baseline", help="Score trafilatura's defaults instead of newssift's ingest."),
+):
+    """Main-text extraction: token precision, recall and F1, averaged over pages."""
+    _evaluate("extraction", path, baseline=baseline)
+
+
+@evaluate_app.command("propaganda")
+def evaluate_propaganda(path: Path = typer.Argument(..., help="Folder with articles/ and labels-TC.tsv.")):
+    """Technique spans: official SemEval-2020 SI scorer, TC micro-F1, and span+technique F1."""
+    _evaluate("propaganda", path)
+
+
+@evaluate_app.command("hyperpartisan")
+def evaluate_hyperpartisan(path: Path = typer.Argument(..., help="Folder with articles.xml and ground-truth.xml.")):
+    """Hyperpartisan tone: accuracy, F1, precision, recall."""
+    _evaluate("hyperpartisan", path)
+
+
+@evaluate_app.command("stance")
+def evaluate_stance(path: Path = typer.Argument(..., help="Folder with bodies.csv and stances.csv.")):
+    """Headline against body (FNC-1): FNC score, macro-F1 and F1 per class."""
+    _evaluate("stance", path)
+
+
+@evaluate_app.command("checkworthy")
+def evaluate_checkworthy(path: Path = typer.Argument(..., help="A ClaimBuster CSV, or a folder of CLEF TSVs.")):
+    """Check-worthiness: P/R/F1 of Verdict 1 on a CSV; MAP, R-precision, P@10 on CLEF debates."""
+    _evaluate("checkworthy", path)
+
+
+@evaluate_app.command("quotes")
+def evaluate_quotes(path: Path = typer.Argument(..., help="A PolNeAR split folder (text/, attributions/).")):
+    """Quote attribution: content F1, source accuracy, end-to-end F1 (direct and indirect)."""
+    _evaluate("quotes", path)
+
+
+@evaluate_app.command("claim-matching")
+def evaluate_claim_matching(
+    queries: Path = typer.Option(..., "--queries", help="TSV: id<TAB>text."),
+    qrels: Path = typer.Option(..., "--qrels", help="TREC qrels."),
+    collection: Path = typer.Option(..., "--collection", help="Verified claims, JSONL or JSONL.gz."),
+):
+    """Claim matching (CheckThat!): MAP@5, MRR, recall@1, recall@5."""
+    _evaluate("claim_matching", queries=queries, qrels=qrels, collection=collection)
+
+
+@evaluate_app.command("credibility")
+def evaluate_credibility(path: Path = typer.Argument(..., help='JSONL of {"title","text","label"}.')):
+    """Low-credibility probability: ROC AUC (fake vs real), accuracy, expected calibration error."""
+    _evaluate("credibility", path)
+
+
+# -- train -----------------------------------------------------------------------------------------------
+@train_app.command("propaganda")
+def train_propaganda(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+):
+    """Fine-tune the shared encoder and the technique tagger on PTC."""
+    call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out)
+
+
+# -- bench, serve, batch -------------------------------------------------------------------------------
+@app.command()
+def bench(
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Folder of article*.txt (default: PTC train)."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N articles."),
+    workers: int = typer.Option(1, "--workers", "-w"),
+    format: SourceFormat = typer.Option(SourceFormat.text, "--format", "-f"),
+):
+    """Speed: articles per second for the whole analysis and the bare encoder, per stage, peak memory."""
+    result = call("newssift.bench:run", corpus=corpus, limit=limit, workers=workers)
+    if format == SourceFormat.json:
+        print_json(result)
+    else:
+        from newssift.render.text import render_bench
+
+        render_bench(result)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL for stored reports."),
+    api_key: Optional[List[str]] = typer.Option(None, "--api-key", help="Require this key (repeatable)."),
+):
+    """Serve the web page and the JSON API (OpenAPI at /docs)."""
+    call("newssift.api:serve", host=host, port=port, db_url=db, api_keys=api_key or [])
+
+
+@app.command()
+def batch(
+    inputs: List[str] = typer.Argument(..., help="JSONL, CSV, WARC files, or folders of HTML/text files."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write one report per line here (JSONL)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Or store reports in this database."),
+    workers: int = typer.Option(1, "--workers", "-w"),
+    engine: str = typer.Option("local", "--engine", help="local or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address."),
+):
+    """Analyse a corpus; resumable after any interruption, nothing lost or doubled."""
+    call("newssift.batch:run", inputs, out=out, db_url=db, workers=workers, engine=engine, scheduler=scheduler)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=False)
+    except NewssiftError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("Interrupted.", 130)
+    except (typer.Abort, typer.Exit) as exc:
+        raise SystemExit(getattr(exc, "exit_code", 1))
+    except Exception as exc:  # click's usage errors and anything unforeseen: one line, no traceback
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code)
+        if os.environ.get("NEWSSIFT_DEBUG"):
+            raise
+        _fail(f"Internal error: {type(exc).__name__}: {exc}. Set NEWSSIFT_DEBUG=1 for details.", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"newssift: error: {message}\n")
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()

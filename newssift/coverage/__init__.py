@@ -1,0 +1,1 @@
+"""Find better coverage: fact-checks already published that match the article's claims."""

@@ -1,0 +1,1 @@
+"""The shared encoder, its heads, training, and the small trained artefacts."""

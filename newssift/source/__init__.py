@@ -1,0 +1,1 @@
+"""Investigate the source: outlet ratings from open lists, with provenance."""

@@ -1,0 +1,1 @@
+"""Stop: how does the article try to persuade? (techniques, tone, headline against body)"""
