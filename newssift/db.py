@@ -58,5 +58,6 @@ def _import_table_modules() -> None:
     for name in ("newssift.source.store", "newssift.coverage.store", "newssift.store"):
         try:
             importlib.import_module(name)
-        except ImportError:
-            pass
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a missing module inside a store is a real error
+                raise
