@@ -267,9 +267,12 @@ def evaluate_claim_matching(
 
 
 @evaluate_app.command("credibility")
-def evaluate_credibility(path: Path = typer.Argument(..., help='JSONL of {"title","text","label"}.')):
+def evaluate_credibility(
+    path: Path = typer.Argument(..., help='JSONL of {"title","text","label"}.'),
+    model: Optional[Path] = typer.Option(None, "--model", help="A folder written by `newssift train credibility --out`."),
+):
     """Low-credibility probability: ROC AUC (fake vs real), accuracy, expected calibration error."""
-    _evaluate("credibility", path)
+    _evaluate("credibility", path, model_dir=model)
 
 
 # -- train -----------------------------------------------------------------------------------------------
@@ -280,6 +283,37 @@ def train_propaganda(
 ):
     """Fine-tune the shared encoder and the technique tagger on PTC."""
     call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out)
+
+
+@train_app.command("hyperpartisan")
+def train_hyperpartisan(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    cv: bool = typer.Option(True, "--cv/--no-cv", help="Report 10-fold cross-validation first."),
+):
+    """Hyperpartisan tone on SemEval-2019 Task 4 (words, encoder embedding, style; stacked)."""
+    print_json(call("newssift.stop.hyperpartisan_model:train_hyperpartisan", data_dir=data, out_dir=out, cv=cv))
+
+
+@train_app.command("stance")
+def train_stance(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    validate: bool = typer.Option(True, "--validate/--no-validate", help="Score on 15% of bodies held out first."),
+):
+    """Headline against body on FNC-1 (two-stage gradient boosting on pair features)."""
+    print_json(call("newssift.stop.stance_model:train_stance", data_dir=data, out_dir=out, validate=validate))
+
+
+@train_app.command("credibility")
+def train_credibility(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude",
+                                                help="Leave this corpus out (FakeNewsAMT, Celebrity, BuzzFeed, PolitiFact)."),
+):
+    """Low-credibility text model on the fake-news corpora, with its cross-corpus table."""
+    print_json(call("newssift.credibility.model:train_credibility", data_dir=data, out_dir=out, exclude=exclude or []))
 
 
 # -- bench, serve, batch -------------------------------------------------------------------------------
