@@ -65,7 +65,8 @@ def read_html(data: bytes | str, url: str | None = None) -> Article:
             fallback = _as_dict(trafilatura.bare_extraction(data, url=url, include_comments=False,
                                                             with_metadata=True))
             if len(fallback.get("text") or "") > len(text):
-                text, meta = fallback.get("text") or "", {**fallback, **{k: v for k, v in meta.items() if v}}
+                text = fallback.get("text") or ""
+                meta = {**fallback, **{k: v for k, v in meta.items() if isinstance(v, str) and v}}
     except (ValueError, RecursionError) as exc:
         raise InputError(f"The page cannot be parsed as HTML ({type(exc).__name__}).") from None
     if not text.strip():
