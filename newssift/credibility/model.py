@@ -156,6 +156,11 @@ def train_credibility(data_dir: str | Path | None = None, out_dir: str | Path | 
 
     from newssift.credibility.corpora import read_corpora
 
+    from newssift.errors import NewssiftError
+
+    unknown = sorted(set(exclude or []) - set(CORPORA))
+    if unknown:
+        raise NewssiftError(f"Unknown corpus {unknown[0]!r}; the corpora are {', '.join(CORPORA)}.")
     started = time.process_time()
     data = Path(data_dir or "../shared/data")
     out = Path(out_dir or ARTEFACT_DIR)
