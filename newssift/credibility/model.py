@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from newssift.credibility.corpora import CORPORA, LabelledArticle
-from newssift.models.stacking import Block, StackedBinary
+from newssift.models.stacking import Block, StackedBinary, drop_fitted_stop_words
 from newssift.nlp import regex_sentences
 from newssift.stop.overstatement import HEADLINE_CERTAINTY
 from newssift.stop.style import STYLE_FEATURES, style_vector
@@ -180,6 +180,7 @@ def train_credibility(data_dir: str | Path | None = None, out_dir: str | Path | 
     y = np.array([a.label != "real" for a in every])[idx]
     model = make_model(embedder is not None).fit(_take(inputs, idx), y, groups=corpus)
     fingerprint = embedder.fingerprint if embedder is not None else None
+    drop_fitted_stop_words(model)
     joblib.dump({"model": model, "encoder_fingerprint": fingerprint, "source_update": source_update,
                  "trained_on": sorted(set(corpus.tolist()))}, out / "model.joblib", compress=3)
     info = {"date": date.today().isoformat(), "trained_on": sorted(set(corpus.tolist())), "articles": int(len(idx)),

@@ -25,6 +25,13 @@ class Block:
     make: Callable[[], Any]  # a fresh sklearn estimator (pipeline) with predict_proba
     model: Any = None
 
+    def __getstate__(self):
+        # the factory is for training only (and often a lambda, which does not pickle)
+        return {"name": self.name, "input": self.input, "make": None, "model": self.model}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-4, 1 - 1e-4)
@@ -82,3 +89,14 @@ def _take(x, idx):
     if isinstance(x, list):
         return [x[i] for i in idx]
     return x[idx]
+
+
+def drop_fitted_stop_words(obj) -> None:
+    """Remove TfidfVectorizer.stop_words_ (every term cut by min_df/max_features; only for
+    introspection, and megabytes in an artefact) from a vectorizer, pipeline or StackedBinary."""
+    if hasattr(obj, "stop_words_"):
+        obj.stop_words_ = None
+    for step in getattr(obj, "steps", []):
+        drop_fitted_stop_words(step[1])
+    for block in getattr(obj, "blocks", []):
+        drop_fitted_stop_words(block.model)

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from newssift.models.stacking import Block, StackedBinary
+from newssift.models.stacking import Block, StackedBinary, drop_fitted_stop_words
 from newssift.nlp import regex_sentences
 from newssift.stop.style import STYLE_FEATURES, style_vector
 
@@ -103,6 +103,7 @@ def train_hyperpartisan(data_dir: str | Path | None = None, out_dir: str | Path 
     other = inputs["style"][~y]
     reference = {name: {"typical_p90": float(np.percentile(other[:, i], 90)),
                         "typical_median": float(np.median(other[:, i]))} for i, name in enumerate(STYLE_FEATURES)}
+    drop_fitted_stop_words(model)
     joblib.dump({"model": model, "encoder_fingerprint": (embedder.fingerprint if embedder else None), "style_features": STYLE_FEATURES,
                  "style_reference": reference},
                 out / "model.joblib", compress=3)

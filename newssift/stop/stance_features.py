@@ -122,9 +122,9 @@ class StanceFeaturizer:
         emb_sent = None
         if with_encoder and b.sentence_embeddings is not None and len(b.sentence_embeddings):
             emb_sent = b.sentence_embeddings @ h.embedding
-        # the best sentence: TF-IDF and embedding similarity together when both are there
-        match = sent_cos + (0.5 * emb_sent if emb_sent is not None else 0)
-        best = int(np.argmax(match)) if len(match) else 0
+        # the best sentence by TF-IDF alone, so that the text features are the same with or without
+        # the encoder (the text-only model is the encoder model's first columns' counterpart)
+        best = int(np.argmax(sent_cos)) if len(sent_cos) else 0
         top3 = np.sort(sent_cos)[-3:]
         if np.isnan(b.sentence_vader[best]):
             s, e = b.sentences[best]
@@ -148,7 +148,7 @@ class StanceFeaturizer:
             if emb_sent is not None:
                 top3e = np.sort(emb_sent)[-3:]
                 row += [float(b.doc_embedding @ h.embedding), float(emb_sent.max()), float(top3e.mean()),
-                        float(emb_sent[:lead_n].max()), float(emb_sent[int(np.argmax(sent_cos))])]
+                        float(emb_sent[:lead_n].max()), float(emb_sent[best])]
             else:
                 row += [0.0] * len(ENCODER_FEATURES)
         return np.asarray(row, np.float32), best

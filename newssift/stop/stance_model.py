@@ -137,17 +137,22 @@ def train_stance(data_dir: str | Path | None = None, out_dir: str | Path | None 
                                         [bodies[b] for b in sorted({b for _, b, _ in train_pairs})])
     metrics: dict[str, dict] = {}
     models = {}
+    # one pass computes every column; the text-only model uses the first len(TEXT_FEATURES)
+    x_train = pair_matrix(featurizer, bodies, train_pairs, use_encoder, body_emb, head_emb)
+    x_val = pair_matrix(featurizer, bodies, val_pairs, use_encoder, body_emb, head_emb) if val_pairs else None
     for with_encoder in variants:
         name = "text+encoder" if with_encoder else "text"
-        x_train = pair_matrix(featurizer, bodies, train_pairs, with_encoder, body_emb, head_emb)
-        models[name] = StanceModel(featurizer, with_encoder).fit(x_train, [s for _, _, s in train_pairs])
+        columns = slice(None) if with_encoder else slice(0, len(TEXT_FEATURES))
+        models[name] = StanceModel(featurizer, with_encoder).fit(x_train[:, columns], [s for _, _, s in train_pairs])
         if val_pairs:
-            x_val = pair_matrix(featurizer, bodies, val_pairs, with_encoder, body_emb, head_emb)
-            metrics[name] = stance_scores([s for _, _, s in val_pairs], models[name].predict(x_val))
+            metrics[name] = stance_scores([s for _, _, s in val_pairs], models[name].predict(x_val[:, columns]))
             log.info("validation %s: %s", name, metrics[name])
     if val_pairs:
         metrics["split"] = {"train_pairs": len(train_pairs), "validation_pairs": len(val_pairs),
                             "validation_bodies": len(held)}
+    from newssift.models.stacking import drop_fitted_stop_words
+
+    drop_fitted_stop_words(featurizer.vectorizer)
     joblib.dump({"models": models, "encoder_fingerprint": fingerprint}, out / "model.joblib", compress=3)
     info = {"date": date.today().isoformat(), "pairs": len(train_pairs),
             "bodies": len({b for _, b, _ in train_pairs}),
