@@ -10,7 +10,7 @@ from newssift.article import span_dict
 from newssift.errors import ModelMissing
 from newssift.evaluation.metrics import FNC_LABELS
 from newssift.head import Doc, Head
-from newssift.stop.overstatement import body_gap, headline_emphasis, overstates
+from newssift.stop.overstatement import body_gap, closest_sentence, headline_emphasis, overstates
 
 
 @lru_cache(maxsize=1)
@@ -82,17 +82,18 @@ class HeadlineHead(Head):
             doc_emb = sent_emb = head_emb = None
         body = featurizer.body(article.text, sentences, doc_emb, sent_emb)
         headline = featurizer.headline(title, head_emb)
-        row, best = featurizer.pair(headline, body, use_encoder)
+        row, _ = featurizer.pair(headline, body, use_encoder)
         proba = model.predict_proba(row[None, :])[0]
         stance = model.predict(row[None, :])[0]
         scores = {label: round(float(p), 4) for label, p in zip(FNC_LABELS, proba)}
         sent_cos = (body.sentence_tfidf @ headline.tfidf.T).toarray().ravel()
-        similarity = float(sent_cos[best]) if len(sent_cos) else 0.0
+        emb_cos = sent_emb @ head_emb if use_encoder and sent_emb is not None and len(sent_emb) else None
+        best = closest_sentence(title, article.text, sentences, sent_cos, emb_cos)
         start, end = sentences[best]
-        closest = span_dict(article.text, start, end, similarity=round(similarity, 4))
-        if use_encoder and sent_emb is not None and len(sent_emb):
-            closest["embedding_similarity"] = round(float(sent_emb[best] @ head_emb), 4)
-        emphasis = headline_emphasis(title)
+        closest = span_dict(article.text, start, end, similarity=round(float(sent_cos[best]), 4))
+        if emb_cos is not None:
+            closest["embedding_similarity"] = round(float(emb_cos[best]), 4)
+        emphasis = headline_emphasis(title, article.text)
         gaps = body_gap(title, stance, scores, article.text[start:end], float(sent_cos.max(initial=0)))
         return {
             "title": title,

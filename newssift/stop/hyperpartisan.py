@@ -151,13 +151,17 @@ class HyperpartisanHead(Head):
         contribution = row.multiply(regression.coef_[0]).tocsr()
         if not contribution.nnz:
             return []
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
         vocab = vectorizer.get_feature_names_out()
         order = np.argsort(-contribution.data)
         out = []
-        for k in order[:top]:
-            if contribution.data[k] <= 0:
+        for k in order:
+            if contribution.data[k] <= 0 or len(out) >= top:
                 break
             word = vocab[contribution.indices[k]]
+            if all(w in ENGLISH_STOP_WORDS for w in word.split()):
+                continue  # function words weigh in the model but explain nothing to a reader
             match = re.search(r"\b" + r"\W+".join(map(re.escape, word.split())) + r"\b", text, re.I)
             out.append({"word": word, "span": span_dict(text, match.start(), match.end(), term=word) if match else None})
         return out

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from newssift.stop.style import HEDGE
 
 HEADLINE_CERTAINTY = re.compile(
@@ -33,19 +36,39 @@ def title_cue(title: str, start: int, end: int, kind: str, **fields) -> dict:
             "outside_text": True, **fields}
 
 
-def headline_emphasis(title: str) -> list[dict]:
+def headline_emphasis(title: str, body: str = "") -> list[dict]:
     cues = []
     seen = set()
     for m in HEADLINE_CERTAINTY.finditer(title):
         cues.append(title_cue(title, m.start(), m.end(), "certainty_word"))
         seen.add((m.start(), m.end()))
     for m in TITLE_CAPS.finditer(title):
-        # a headline set entirely in capitals is a style, not emphasis
-        if (m.start(), m.end()) not in seen and not title.isupper():
-            cues.append(title_cue(title, m.start(), m.end(), "capitals"))
+        # a headline set entirely in capitals is a style, not emphasis; a word the body also writes
+        # in capitals is an acronym (ISIS, NATO)
+        if (m.start(), m.end()) in seen or title.isupper() or re.search(r"\b" + re.escape(m.group()) + r"\b", body):
+            continue
+        cues.append(title_cue(title, m.start(), m.end(), "capitals"))
     for m in re.finditer(r"!+", title):
         cues.append(title_cue(title, m.start(), m.end(), "exclamation"))
     return cues
+
+
+def closest_sentence(title: str, text: str, sentences: list[tuple[int, int]], tfidf_cos: np.ndarray,
+                     embedding_cos: np.ndarray | None = None) -> int:
+    """The body sentence that comes closest to saying what the headline says: embedding similarity when
+    there is one, else the share of the headline's content words (by their first five letters) plus the
+    TF-IDF cosine; sentences of fewer than six words (captions, link text) only when nothing else is."""
+    stems = {w[:5] for w in re.findall(r"[a-z0-9]+", title.lower()) if len(w) > 2 and w not in ENGLISH_STOP_WORDS}
+    scores = np.array(tfidf_cos, dtype=float)
+    for i, (s, e) in enumerate(sentences):
+        words = re.findall(r"[a-z0-9]+", text[s:e].lower())
+        if embedding_cos is not None and np.any(embedding_cos):
+            scores[i] += embedding_cos[i]
+        else:
+            scores[i] += len(stems & {w[:5] for w in words}) / max(len(stems), 1)
+        if len(words) < 6:
+            scores[i] -= 10
+    return int(np.argmax(scores)) if len(scores) else 0
 
 
 def body_gap(title: str, stance: str, stance_scores: dict, closest_text: str, closest_similarity: float) -> list[dict]:

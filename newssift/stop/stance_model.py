@@ -36,8 +36,10 @@ def _stage_two():
     # disagree is rare (6% of related pairs): weight it up, but less than fully balanced,
     # since the FNC score rewards getting the common classes right
     return HistGradientBoostingClassifier(max_iter=400, learning_rate=0.06, max_leaf_nodes=31,
-                                          l2_regularization=1.0, random_state=0,
-                                          class_weight={"agree": 1.5, "disagree": 4.0, "discuss": 1.0})
+                                          l2_regularization=1.0, random_state=0)
+
+
+STAGE_TWO_WEIGHTS = {"agree": 1.5, "disagree": 4.0, "discuss": 1.0}
 
 
 @dataclass
@@ -55,7 +57,8 @@ class StanceModel:
         y = np.asarray(labels)
         related = y != "unrelated"
         self.stage_one = _stage_one().fit(x, related)
-        self.stage_two = _stage_two().fit(x[related], y[related])
+        weights = np.array([STAGE_TWO_WEIGHTS[label] for label in y[related]])
+        self.stage_two = _stage_two().fit(x[related], y[related], sample_weight=weights)
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
