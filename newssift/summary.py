@@ -52,11 +52,21 @@ class SummaryHead(Head):
         probability = self._probability(doc)
         if probability is not None:
             report.summary.update(probability)
-        lead = ""
-        if report.summary.get("low_credibility") is not None:
-            lead = f"Low-credibility probability {report.summary['low_credibility']:.2f}. "
-        report.summary["verdict"] = (lead + " ".join(p["text"] for p in points)).strip() or \
+            points.insert(0, self._credibility_point(probability))
+        report.summary["verdict"] = " ".join(p["text"] for p in points).strip() or \
             "Nothing to flag from the analyses that ran."
+
+    def _credibility_point(self, probability: dict) -> dict:
+        parts = probability["low_credibility_parts"]
+        if parts["source_used"]:
+            basis = f"from the text ({parts['text']:.2f}) and the outlet's rating ({parts['source_quality']:.2f})"
+            evidence = [{"path": "summary.low_credibility_parts"}, {"path": "source.quality"}]
+        else:
+            basis = "from the text alone (no rating of the outlet in the report)" if parts["source_quality"] is None \
+                else "from the text alone"
+            evidence = [{"path": "summary.low_credibility_parts"}]
+        return {"text": f"Low-credibility probability {probability['low_credibility']:.2f}, {basis}.",
+                "kind": "credibility", "evidence": evidence}
 
     # -- the probability --------------------------------------------------------------------
     def _probability(self, doc: Doc) -> dict | None:
@@ -117,7 +127,7 @@ class SummaryHead(Head):
             if words:
                 text += " (" + ", ".join(f"“{w}”" for w in dict.fromkeys(words)) + ")"
             if closest:
-                text += f"; the closest the body comes is “{_clip(closest['text'])}”"
+                text += f"; the closest the body comes is “{_clip(closest['text']).rstrip('.')}”"
             evidence = [{"path": "stop.headline.cues"}] + [dict(c) for c in headline.get("cues", [])
                                                              if c.get("outside_text")][:MAX_SPANS]
             if closest:
@@ -177,9 +187,11 @@ def _span(obj: dict) -> dict:
     return out
 
 
-def _clip(text: str, limit: int = 140) -> str:
+def _clip(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _sentence_of(doc: Doc, offset: int) -> int:

@@ -10,10 +10,8 @@ from newssift.head import Context, Doc
 from newssift.nlp import regex_sentences
 from newssift.report import Report, validate_report_dict
 
-DATA = Path("/work/shared/data")
-if not DATA.exists():
-    DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-EXAMPLE = DATA.parent / "examples" / "theduran-2016-trump-putin.txt"
+from tests.conftest import DATA, EXAMPLE
+
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="the public data sets are not here")
 
 
@@ -99,6 +97,7 @@ def test_example_summary_points_all_have_evidence_and_report_validates():
                 assert article.text[ref["start"]:ref["end"]] == ref["text"]
     assert 0.0 <= summary["low_credibility"] <= 1.0
     assert summary["verdict"].startswith("Low-credibility probability")
+    assert summary["points"][0]["kind"] == "credibility"
     validate_report_dict(json.loads(report.to_json()))
 
 
@@ -205,3 +204,25 @@ def _write_csv(path: Path, fields, rows) -> None:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+
+
+@needs_data
+def test_summary_probability_follows_the_outlet_rating():
+    from newssift.stop.headline import HeadlineHead
+    from newssift.summary import SummaryHead
+
+    probabilities = {}
+    for quality in (0.05, None, 0.95):
+        article = example_article()
+        report = Report(article=article)
+        report.source.update({"domain": "example.org", "quality": quality, "label": "rated",
+                              "ratings": [] if quality is None else
+                              [{"list": "test list", "scale": "0-1", "value": quality, "quality": quality}]})
+        run(HeadlineHead, article, report)
+        run(SummaryHead, article, report)
+        probabilities[quality] = report.summary["low_credibility"]
+        assert report.summary["low_credibility_parts"]["source_used"] is (quality is not None)
+        if quality is not None:
+            source_point = next(p for p in report.summary["points"] if p["kind"] == "source")
+            assert {"path": "source.ratings[0]"} in source_point["evidence"]
+    assert probabilities[0.05] > probabilities[None] > probabilities[0.95]
