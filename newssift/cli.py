@@ -319,9 +319,22 @@ def batch(
     workers: int = typer.Option(1, "--workers", "-w"),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address."),
+    heads: Optional[str] = typer.Option(None, "--heads",
+                                        help="Only these analyses, comma-separated (e.g. propaganda,summary); "
+                                             "default: all, or $NEWSSIFT_HEADS."),
 ):
-    """Analyse a corpus; resumable after any interruption, nothing lost or doubled."""
-    call("newssift.batch:run", inputs, out=out, db_url=db, workers=workers, engine=engine, scheduler=scheduler)
+    """Analyse a corpus; resumable after any interruption, nothing lost or doubled.
+
+    Examples:
+
+      newssift batch articles.jsonl --out reports.jsonl --workers 2
+
+      newssift batch crawl.warc.gz --db postgresql://user@host/news --engine dask --scheduler tcp://10.0.0.5:8786
+    """
+    counts = call("newssift.batch:run", inputs, out=out, db_url=db, workers=workers, engine=engine,
+                  scheduler=scheduler, heads=heads)
+    typer.echo(f"{counts['analysed']} analysed, {counts['errors']} failed, {counts['skipped']} already done.",
+               err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,274 @@
+"""Corpus readers: many articles from one input, as ``(item_id, Article)`` or ``(item_id, error)``.
+
+Formats: JSONL (``{"id","title","text","url"}`` per line, or ``"html"`` instead of ``"text"``),
+CSV (the same columns), a folder of ``.html``/``.htm``/``.txt`` files (optionally ``.gz``), and
+WARC files (response records with an HTML payload, as in Common Crawl news).
+
+A bad item (a torn JSON line, an empty text, a binary file) is yielded with its error message so
+that a batch run records it and goes on; only an input that cannot be opened at all raises.
+Item ids are the corpus's own ids where it has them (the JSONL/CSV ``id``, the WARC record id),
+else the file's path relative to the folder, or ``FILE:LINE``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, Union
+
+from newssift import settings
+from newssift.article import Article
+from newssift.errors import InputError, NewssiftError
+
+Item = tuple[str, Union[Article, str]]  # (item id, Article or an error message)
+
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
+
+
+# -- reading one document ------------------------------------------------------------------------
+def html_article(data: bytes, url: str | None = None) -> Article:
+    try:
+        from newssift.ingest import read_html
+    except ImportError:  # ingest's own reader not in this build yet: the smallest that works
+        return _fallback_read_html(data, url)
+    return read_html(data, url=url)
+
+
+def text_article(text: str, url: str | None = None, title: str | None = None) -> Article:
+    try:
+        from newssift.ingest import read_text
+    except ImportError:
+        return _fallback_read_text(text, url, title)
+    return read_text(text, url=url, title=title)
+
+
+def _fallback_read_text(text: str, url: str | None, title: str | None) -> Article:
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise InputError("The text is empty.")
+    return Article(text=text, title=title, url=url, domain=_domain(url))
+
+
+def _fallback_read_html(data: bytes, url: str | None) -> Article:
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(data.decode("utf-8", "replace"), url=url, with_metadata=True)
+    if not extracted or not getattr(extracted, "text", None):
+        raise InputError("No article text was found in the page.")
+    article = _fallback_read_text(extracted.text, url, getattr(extracted, "title", None))
+    article.source_format = "html"
+    article.published = getattr(extracted, "date", None)
+    return article
+
+
+def _domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else (host or None)
+
+
+def _article_from_record(record: dict, item_id: str) -> Article:
+    """A JSONL/CSV record to an Article: ``text`` (or ``html``), with optional ``title`` and ``url``."""
+    url = record.get("url") or None
+    title = record.get("title") or None
+    if url is not None and not isinstance(url, str) or title is not None and not isinstance(title, str):
+        raise InputError("The url and title must be strings.")
+    if isinstance(record.get("text"), str) and record["text"].strip():
+        if len(record["text"]) > settings.MAX_TEXT_CHARS:
+            raise InputError(f"The text is longer than {settings.MAX_TEXT_CHARS:,} characters.")
+        article = text_article(record["text"], url=url, title=title)
+    elif isinstance(record.get("html"), str) and record["html"].strip():
+        article = html_article(record["html"].encode("utf-8"), url=url)
+        if title and not article.title:
+            article.title = title
+    else:
+        raise InputError("The item has no text (a non-empty \"text\" or \"html\" field).")
+    article.external_id = item_id
+    return article
+
+
+def _guard(item_id: str, make) -> Item:
+    """Call `make()`; a failure becomes the item's error message, never a crash of the run."""
+    try:
+        return item_id, make()
+    except NewssiftError as exc:
+        return item_id, str(exc)
+    except RecursionError:
+        return item_id, "The document is nested too deeply to read."
+    except Exception as exc:  # a reader bug on one hostile item must not end a run over millions
+        return item_id, f"The item could not be read: {type(exc).__name__}: {exc}"
+
+
+# -- formats --------------------------------------------------------------------------------------
+def read_jsonl(path: Path) -> Iterator[Item]:
+    with _open_binary(path) as handle:
+        for lineno, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            fallback_id = f"{path.name}:{lineno}"
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield fallback_id, f"Line {lineno} is not valid JSON: {exc}"
+                continue
+            if not isinstance(record, dict):
+                yield fallback_id, f"Line {lineno} is not a JSON object."
+                continue
+            item_id = str(record["id"]) if record.get("id") not in (None, "") else fallback_id
+            yield _guard(item_id, lambda: _article_from_record(record, item_id))
+
+
+def read_csv(path: Path) -> Iterator[Item]:
+    csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))  # article bodies are longer than csv's default
+    with _open_binary(path) as binary:
+        handle = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+        delimiter = "\t" if ".tsv" in path.name.lower() else ","
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        if not reader.fieldnames or not ({"text", "html"} & set(reader.fieldnames)):
+            raise InputError(f"{path}: a CSV corpus needs a header with a text (or html) column.")
+        row_number = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                row_number += 1
+                yield f"{path.name}:{row_number}", f"Row {row_number} cannot be read: {exc}"
+                continue
+            row_number += 1
+            item_id = row.get("id") or f"{path.name}:{row_number}"
+            yield _guard(item_id, lambda: _article_from_record({k: v for k, v in row.items() if k}, item_id))
+
+
+def read_folder(path: Path) -> Iterator[Item]:
+    files = sorted(p for p in path.rglob("*") if p.is_file() and _document_kind(p))
+    for file in files:
+        item_id = file.relative_to(path).as_posix()
+        yield _guard(item_id, lambda: _read_document(file, item_id))
+
+
+def _document_kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
+    if name.endswith(TEXT_SUFFIXES):
+        return "text"
+    return None
+
+
+def _read_document(file: Path, item_id: str) -> Article:
+    data = _read_limited(file)
+    if not data.strip():
+        raise InputError("The file is empty.")
+    if _document_kind(file) == "html":
+        article = html_article(data, url=None)
+    else:
+        if b"\x00" in data[:8192]:
+            raise InputError("The file is binary, not text.")
+        article = text_article(data.decode("utf-8", "replace"))
+    article.external_id = item_id
+    return article
+
+
+def _read_limited(file: Path) -> bytes:
+    limit = settings.MAX_INPUT_BYTES
+    with _open_binary(file) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"The file is larger than {limit:,} bytes.")
+    return data
+
+
+def read_warc(path: Path) -> Iterator[Item]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    limit = settings.MAX_INPUT_BYTES
+    with open(path, "rb") as handle:
+        try:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+                if "html" not in content_type:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                item_id = record.rec_headers.get_header("WARC-Record-ID") or url
+                status = record.http_headers.get_statuscode()
+                if status and not status.startswith("2"):
+                    continue  # redirects and errors are not articles
+                try:
+                    data = record.content_stream().read(limit + 1)
+                except Exception as exc:  # a damaged or bomb-compressed payload
+                    yield item_id, f"The record's payload cannot be read: {type(exc).__name__}: {exc}"
+                    continue
+                if len(data) > limit:
+                    yield item_id, f"The page is larger than {limit:,} bytes."
+                    continue
+
+                def make(data=data, url=url, item_id=item_id):
+                    article = html_article(data, url=url)
+                    article.external_id = item_id
+                    return article
+
+                yield _guard(item_id, make)
+        except ArchiveLoadFailed as exc:
+            yield f"{path.name}:damaged", f"The WARC file is damaged: {exc}"
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" and not _is_warc(path) else open(path, "rb")
+
+
+def _is_warc(path: Path) -> bool:
+    return ".warc" in path.name.lower()
+
+
+def corpus_format(path: Path) -> str:
+    """jsonl, csv, warc or folder; an unknown input is a clear error."""
+    if path.is_dir():
+        return "folder"
+    if not path.is_file():
+        raise InputError(f"{path}: no such file or folder.")
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if ".warc" in name or name.endswith(".arc"):
+        return "warc"
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith((".csv", ".tsv")):
+        return "csv"
+    raise InputError(f"{path}: unknown corpus format (use .jsonl, .csv, .warc(.gz), or a folder).")
+
+
+READERS = {"jsonl": read_jsonl, "csv": read_csv, "folder": read_folder, "warc": read_warc}
+
+
+def read_corpus(path: str | Path) -> Iterator[Item]:
+    """Every item of one corpus input, in order."""
+    path = Path(path)
+    return READERS[corpus_format(path)](path)
+
+
+def count_items(path: str | Path) -> int | None:
+    """The number of items, when that is cheap to know (None for WARC files)."""
+    path = Path(path)
+    kind = corpus_format(path)
+    if kind == "folder":
+        return sum(1 for p in path.rglob("*") if p.is_file() and _document_kind(p))
+    if kind == "jsonl":
+        with _open_binary(path) as handle:
+            return sum(1 for line in handle if line.strip())
+    return None
