@@ -69,30 +69,32 @@ class BodyLimitMiddleware:
                     too_big = False
                 if too_big:
                     return await self._refuse(send)
-        received = 0
-
-        async def limited_receive():
-            nonlocal received
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        # read the whole body first (at most `limit` bytes), then replay it to the app: a body that
+        # streams past the limit is refused before any of it is parsed
+        chunks, received = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _BodyTooLarge()
-            return message
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            received += len(body)
+            if received > self.limit:
+                return await self._refuse(send)
+            chunks.append(body)
+            if not message.get("more_body"):
+                break
+        replayed = False
 
-        started = False
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send):
         body = JSONResponse({"detail": f"The request is larger than {self.limit:,} bytes."}, status_code=413).body
@@ -100,10 +102,6 @@ class BodyLimitMiddleware:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 class SecurityHeadersMiddleware:
