@@ -214,3 +214,13 @@ def test_cli_serve_starts_a_server(tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_cli_analyze_writes_a_standalone_html_report(tmp_path):
+    out = tmp_path / "report.html"
+    env = {**os.environ, "NEWSSIFT_HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "newssift.cli", "analyze", str(EXAMPLE), "--url", EXAMPLE_URL,
+                    "--format", "html", "--out", str(out)], env=env, check=True, capture_output=True, timeout=300)
+    html = out.read_text("utf-8")
+    assert html.startswith("<!doctype html>") and "Content-Security-Policy" in html
+    assert "Vyacheslav Volodin told NTV Channel" in html and "<script" not in html
