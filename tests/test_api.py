@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, free_port, xss_report
+from tests.servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, free_port, xss_report
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from servekit import EXAMPLE
+from tests.servekit import EXAMPLE
 
 PTC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "propaganda-ptc" / "train" / "articles"
 if not PTC.exists():

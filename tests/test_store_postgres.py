@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from servekit import LiveServer, example_report, free_port
+from tests.servekit import LiveServer, example_report, free_port
 
 
 def _pg_bin() -> str | None:
@@ -116,9 +116,6 @@ def test_concurrent_writers_on_postgres(pg_url):
 
 
 def _write_many(db_url: str, worker: int, n: int) -> int:
-    import sys
-
-    sys.path.insert(0, os.path.dirname(__file__))
     from newssift.store import store_report
 
     for report in _variants(n, prefix=f"process {worker} "):

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, xss_report
+from tests.servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, xss_report
 
 CHROMIUM = os.environ.get("NEWSSIFT_CHROMIUM", "/usr/bin/chromium")
 

@@ -32,47 +32,19 @@ HTML_SUFFIXES = (".html", ".htm")
 
 # -- reading one document ------------------------------------------------------------------------
 def html_article(data: bytes, url: str | None = None) -> Article:
-    try:
-        from newssift.ingest import read_html
-    except ImportError:  # ingest's own reader not in this build yet: the smallest that works
-        return _fallback_read_html(data, url)
-    return read_html(data, url=url)
+    """An Article from a page's HTML, as every ingest path makes it (domain, language filled)."""
+    from newssift.ingest.html import read_html
+    from newssift.ingest.reader import finish
+
+    return finish(read_html(data, url=url))
 
 
 def text_article(text: str, url: str | None = None, title: str | None = None) -> Article:
-    try:
-        from newssift.ingest import read_text
-    except ImportError:
-        return _fallback_read_text(text, url, title)
-    return read_text(text, url=url, title=title)
+    """An Article from plain text (chrome removed; the title from the first line if none is given)."""
+    from newssift.ingest.reader import finish
+    from newssift.ingest.text import read_text
 
-
-def _fallback_read_text(text: str, url: str | None, title: str | None) -> Article:
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        raise InputError("The text is empty.")
-    return Article(text=text, title=title, url=url, domain=_domain(url))
-
-
-def _fallback_read_html(data: bytes, url: str | None) -> Article:
-    import trafilatura
-
-    extracted = trafilatura.bare_extraction(data.decode("utf-8", "replace"), url=url, with_metadata=True)
-    if not extracted or not getattr(extracted, "text", None):
-        raise InputError("No article text was found in the page.")
-    article = _fallback_read_text(extracted.text, url, getattr(extracted, "title", None))
-    article.source_format = "html"
-    article.published = getattr(extracted, "date", None)
-    return article
-
-
-def _domain(url: str | None) -> str | None:
-    if not url:
-        return None
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else (host or None)
+    return finish(read_text(text, url=url, title=title))
 
 
 def _article_from_record(record: dict, item_id: str) -> Article:
@@ -168,15 +140,11 @@ def _document_kind(path: Path) -> str | None:
 
 
 def _read_document(file: Path, item_id: str) -> Article:
+    from newssift.ingest.reader import read_document
+
     data = _read_limited(file)
-    if not data.strip():
-        raise InputError("The file is empty.")
-    if _document_kind(file) == "html":
-        article = html_article(data, url=None)
-    else:
-        if b"\x00" in data[:8192]:
-            raise InputError("The file is binary, not text.")
-        article = text_article(data.decode("utf-8", "replace"))
+    content_type = "text/html" if _document_kind(file) == "html" else "text/plain"
+    article = read_document(data, url=None, name=item_id, content_type=content_type)
     article.external_id = item_id
     return article
 
