@@ -224,3 +224,35 @@ def test_cli_analyze_writes_a_standalone_html_report(tmp_path):
     html = out.read_text("utf-8")
     assert html.startswith("<!doctype html>") and "Content-Security-Policy" in html
     assert "Vyacheslav Volodin told NTV Channel" in html and "<script" not in html
+
+
+def test_url_only_is_fetched_through_the_guard(client, db_url, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    paragraphs = "".join(f"<p>{line}</p>" for line in EXAMPLE.read_text("utf-8").split("\n")[:30] if line.strip())
+    (tmp_path / "story.html").write_text(
+        f"<html><head><title>Trump and Putin</title></head><body><article>{paragraphs}</article></body></html>",
+        encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a, **k: None
+    pages = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{pages.server_address[1]}/story.html"
+    try:
+        # the public service refuses loopback addresses
+        refused = client.post("/api/analyze", json={"url": url})
+        assert refused.status_code == 422 and "loopback" in refused.json()["detail"]
+        refused = client.post("/api/analyze", json={"url": "http://169.254.169.254/latest/meta-data/"})
+        assert refused.status_code == 422 and "link-local" in refused.json()["detail"]
+        # a service allowed to reach the private network fetches and analyses the page
+        from newssift.api import create_app
+
+        with LiveServer(create_app(db_url=db_url, allow_private_network=True)) as live:
+            fetched = httpx.post(f"{live.url}/api/analyze", json={"url": url}, timeout=120)
+        assert fetched.status_code == 200, fetched.text
+        assert "Russian President Putin and US President-elect Trump" in fetched.json()["article"]["text"]
+        assert fetched.json()["article"]["url"] == url
+    finally:
+        pages.shutdown()
