@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -63,21 +65,56 @@ def _analyzer(head_paths, db_url):
         return _analyzers[key]
 
 
-def analyze_chunk(chunk: list[tuple[str, dict]], head_paths=None, db_url=None) -> list[tuple[str, dict | None, str | None]]:
+class ArticleTimeout(BaseException):
+    """Not an Exception: the pipeline's per-head error handling must not swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """A wall-clock limit (SIGALRM) where one can be set: the main thread of a process on POSIX.
+
+    Dask runs tasks in threads, where no alarm can be set; there a stuck article holds its
+    worker thread until it finishes.
+    """
+    if seconds <= 0 or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(_signum, _frame):
+        raise ArticleTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def analyze_chunk(chunk: list[tuple[str, dict]], head_paths=None, db_url=None,
+                  seconds_per_article: float | None = None) -> list[tuple[str, dict | None, str | None]]:
     """[(item id, article dict)] -> [(item id, report dict, None) or (item id, None, error)]."""
+    from newssift import settings
+
+    limit = settings.MAX_SECONDS_PER_ARTICLE if seconds_per_article is None else seconds_per_article
     analyzer = _analyzer(head_paths, db_url)
     articles = [Article.from_dict(a) for _, a in chunk]
     # Dask threads of one process share the Analyzer: analyse one chunk at a time
     with _analyzer_lock:
         try:
-            reports = list(analyzer.pipe(articles, batch_size=len(articles)))
+            with _time_limit(limit * len(articles)):
+                reports = list(analyzer.pipe(articles, batch_size=len(articles)))
             return [(item_id, report.to_dict(), None) for (item_id, _), report in zip(chunk, reports)]
-        except Exception:
+        except (Exception, ArticleTimeout):
             pass
         results = []
         for (item_id, _), article in zip(chunk, articles):  # find the item that fails, keep the others
             try:
-                results.append((item_id, analyzer.analyze(article).to_dict(), None))
+                with _time_limit(limit):
+                    results.append((item_id, analyzer.analyze(article).to_dict(), None))
+            except ArticleTimeout:
+                results.append((item_id, None, f"The analysis took longer than {limit:g} s; gave up on this item."))
             except Exception as exc:
                 results.append((item_id, None, f"The analysis failed: {type(exc).__name__}: {exc}"))
         return results

@@ -246,3 +246,31 @@ def test_bad_arguments_are_clear_errors(tmp_path):
     result = subprocess.run([sys.executable, "-m", "newssift.cli", "batch", str(tmp_path / "nope.jsonl"), "--out",
                              str(tmp_path / "o.jsonl")], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_article_past_the_time_limit_is_an_error_item(monkeypatch):
+    from newssift import batch
+    from newssift.article import Article
+    from newssift.pipeline import Analyzer
+
+    real = Analyzer(heads=batch.resolve_heads(FAST_HEADS))
+
+    class StuckOnOne:  # the real analysis, except that one article never finishes in time
+        def pipe(self, articles, batch_size=16):
+            return [self.analyze(a) for a in articles]
+
+        def analyze(self, article):
+            if "stuck" in article.text:
+                time.sleep(30)
+            return real.analyze(article)
+
+    monkeypatch.setitem(batch._analyzers, ("stuck-test", None), StuckOnOne())
+    records = ptc_records(3)
+    chunk = [(r["id"], Article(text=r["text"], title=r["title"]).to_dict()) for r in records]
+    chunk.insert(1, ("stuck", Article(text="This one is stuck.").to_dict()))
+    started = time.monotonic()
+    results = batch.analyze_chunk(chunk, head_paths="stuck-test", seconds_per_article=0.5)
+    assert time.monotonic() - started < 10
+    by_id = {item_id: (report, error) for item_id, report, error in results}
+    assert "longer than 0.5 s" in by_id["stuck"][1]
+    assert all(by_id[r["id"]][0]["article"]["title"] == r["title"] for r in records)
