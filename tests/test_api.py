@@ -65,8 +65,8 @@ def test_html_with_url_and_analysis_is_stored_once(client):
     second = client.post("/api/analyze", json={"html": html, "url": "https://news.example.org/council"}).json()
     assert first["id"] == second["id"]
     assert "paragraph 3 of the plan" in first["article"]["text"]
-    listed = client.get("/api/reports", params={"domain": "news.example.org"}).json()
-    assert [r["id"] for r in listed] == [first["id"]]
+    listed = client.get("/api/reports", params={"domain": first["article"]["domain"], "limit": 200}).json()
+    assert [r["id"] for r in listed].count(first["id"]) == 1
 
 
 @pytest.mark.parametrize("body, content_type, fragment", [
