@@ -118,6 +118,7 @@ def xss_report():
     report.stop["techniques"].append(span_dict(text, start, start + len(XSS), technique="Loaded_Language", score=0.5,
                                                explanation="Why " + XSS))
     report.coverage["matches"][0]["factcheck"].update(url="javascript:window.__xss=5", publisher="Pub " + XSS)
-    report.source["ratings"][0]["list"] = "List " + XSS
+    report.source["ratings"][0].update(list="List " + XSS, title="Title " + XSS, url="javascript:window.__xss=6")
+    report.source["quality_basis"] = "Basis " + XSS
     report.validate()
     return report
