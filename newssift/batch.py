@@ -252,7 +252,9 @@ def run(inputs: Sequence[str | Path], out: str | Path | None = None, db_url: str
     bar = _Progress(total, enabled=progress)
 
     def emit(item_id, report, error):
-        for output in outputs:
+        # the first output is the record of what is done: written last, so that a run killed
+        # between two writes redoes the item (idempotent in the database) instead of losing it
+        for output in reversed(outputs):
             output.write(item_id, report, error)
         counts["errors" if error is not None else "analysed"] += 1
         bar.advance()
