@@ -56,7 +56,8 @@ def _variants(n: int, prefix: str = ""):
     """`n` distinct reports over the example article (different months and outlets)."""
     reports = []
     for i in range(n):
-        report = example_report(published=f"2016-{(i % 12) + 1:02d}-01", extra_text=f"\n\n{prefix}Edition {i}.")
+        report = example_report(published=f"2016-{(i % 12) + 1:02d}-01", extra_text=f"\n\n{prefix}Edition {i}.",
+                                validate=i == 0)
         if i % 3 == 0:
             report.article.domain = "other.example.net"
             report.stop["techniques"] = report.stop["techniques"][:2]

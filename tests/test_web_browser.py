@@ -44,7 +44,11 @@ def page(browser):
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
     yield page
+    # nothing the pages need is blocked by their Content-Security-Policy, nothing fails to load
+    assert page.console_errors == []
     context.close()
 
 
@@ -119,6 +123,9 @@ def test_form_errors_are_shown(server, page):
     page.fill("#url", "javascript:alert(1)")
     page.click("#analyze-button")
     assert "http:// or https://" in page.locator("#form-error").inner_text()
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 422 "
+                                   "(Unprocessable Entity)"]  # the form's answer, as intended
+    page.console_errors.clear()
 
 
 def test_xss_in_title_text_speaker_and_urls_is_inert(server, page, db_url):
