@@ -154,3 +154,69 @@ def test_api_on_postgres(pg_url):
         fetched = client.get(f"/api/reports/{posted.json()['id']}")
         assert fetched.status_code == 200 and fetched.json()["article"]["text"].startswith("The council said")
         assert posted.json()["article"]["domain"] in client.get("/outlets").text
+
+
+def test_batch_into_postgres_resumes(pg_url, tmp_path):
+    import json as json_module
+
+    from newssift.batch import run
+    from tests.test_batch import FAST_HEADS, ptc_records, write_jsonl
+
+    records = ptc_records(8)
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    with open(corpus, "a", encoding="utf-8") as handle:
+        handle.write(json_module.dumps({"id": "no-text", "text": ""}) + "\n")
+    assert run([corpus], db_url=pg_url, heads=FAST_HEADS, progress=False) == {"analysed": 8, "errors": 1, "skipped": 0}
+    assert run([corpus], db_url=pg_url, heads=FAST_HEADS, progress=False) == {"analysed": 0, "errors": 0, "skipped": 9}
+
+
+_WRITER = """
+import sys
+from tests.servekit import example_report
+from newssift.store import store_report
+reports = [example_report(extra_text=f"\\n\\nKill test {i}.", validate=False) for i in range(400)]
+print("ready", flush=True)
+for report in reports:
+    store_report(report, db_url=sys.argv[1])
+"""
+
+
+def test_a_writer_killed_mid_run_leaves_no_half_written_report(tmp_path):
+    import json as json_module
+    import signal
+    import sys
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from newssift.db import get_engine
+    from newssift.store import report_techniques, reports, technique_counts
+
+    db_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    get_engine(db_url)
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", _WRITER, db_url], cwd=root, stdout=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])})
+    assert proc.stdout.readline().strip() == b"ready"
+    from sqlalchemy import func
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill it once some reports are in, while it is still writing
+        with get_engine(db_url).connect() as conn:
+            if conn.execute(select(func.count()).select_from(reports)).scalar() >= 20:
+                break
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with get_engine(db_url).connect() as conn:
+        stored = conn.execute(select(reports.c.id, reports.c.report_json)).all()
+        rows = conn.execute(select(report_techniques.c.report_id, report_techniques.c.technique,
+                                   report_techniques.c.count)).all()
+    assert 0 < len(stored) < 400, "the writer was not killed partway"
+    by_report: dict[str, dict[str, int]] = {}
+    for report_id, technique, count in rows:
+        by_report.setdefault(report_id, {})[technique] = count
+    for report_id, report_json in stored:  # every stored report is whole, with all its technique rows
+        assert by_report.pop(report_id) == technique_counts(json_module.loads(report_json))
+    assert by_report == {}  # and no technique rows without their report
