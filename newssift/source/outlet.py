@@ -1,0 +1,225 @@
+"""The outlet from the text, when no URL says who published it.
+
+Pages name themselves: "Support The Duran on Patreon!", "do not necessarily represent those of
+The Duran", "© 2016 The Duran", "By Jane Doe, Reuters", "WASHINGTON (Reuters) -". We look for
+such self-references only, in the body and in the page chrome that ingest removed, and map the
+name to a domain with names taken from the rating lists (outlet names, and names read off
+domains: theduran.com → "theduran" matches "The Duran"). A plain mention ("RT reports",
+"according to Reuters") is how a story cites others, never evidence of who published it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from newssift.article import Article, span_dict
+
+# One name: capitalised words (with "of", "and", "&" inside), optionally "The ..."; or a domain.
+_WORD = r"[A-Z](?:[\w'’&-]|\.(?=\w))*"  # dots only inside a word: "The Duran. All" stops at "Duran"
+_NAME = (rf"(?P<name>(?:[Tt]he\s+)?{_WORD}(?:[ \t]+(?:of|and|&|the|for|de|la|{_WORD})){{0,6}}"
+         r"|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})")
+
+# (kind, weight, pattern). Weights: how surely the phrase is the page speaking of itself.
+_CLUES: list[tuple[str, float, re.Pattern]] = [
+    ("support appeal", 3.0, re.compile(
+        rf"\b(?:[Ss]upport|[Dd]onate to|[Ss]ubscribe to|[Bb]ecome a (?:patron|member|supporter) of|"
+        rf"[Cc]ontribute to|[Ff]ollow|[Ss]ign up for)\s+{_NAME}"
+        r"(?=\s+(?:on|via|at|today|now|with|and|by|for|newsletter|to)\b|\s*[!.,:;)]|\s*$)", re.M)),
+    ("disclaimer", 3.0, re.compile(
+        rf"(?:\b(?:do|does|did) not\s+|\bdon[’']t\s+)?(?:necessarily\s+)?\b(?:represent|reflect)s?\s+(?:those|the (?:views|opinions|position|policy|positions))\s+of\s+{_NAME}")),
+    ("copyright line", 3.0, re.compile(
+        rf"(?:©|\([cC]\)|\b[Cc]opyright\b)\s*(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?{_NAME}")),
+    ("self-reference", 3.0, re.compile(rf"\b(?:[Hh]ere at|[Ww]e at|[Aa]ll of us at|[Tt]eam at)\s+{_NAME}")),
+    ("newsletter", 2.0, re.compile(rf"{_NAME}(?:'s|’s)\s+(?:newsletter|daily briefing|podcast|app)\b")),
+    ("byline", 2.0, re.compile(
+        rf"^[ \t]*By\s+{_WORD}(?:\s+{_WORD}){{0,3}}\s*(?:,|\||—|–|-|for)\s*{_NAME}[ \t]*$", re.M)),
+    ("staff byline", 2.0, re.compile(
+        rf"\bBy\s+{_NAME}\s+(?:Staff|Editors|Editorial Board|News Desk|Newsroom|Wire)\b")),
+    ("originally published", 2.0, re.compile(
+        rf"\b(?:originally|first)\s+(?:published|appeared)\s+(?:on|in|at|by)\s+{_NAME}")),
+    ("scoop", 0.5, re.compile(rf"(?:^|(?<=[.!?…]\s)|(?<=\n)){_NAME}\s+(?:broke|first reported|has learned|"
+                              r"has obtained|can reveal|can exclusively reveal)\b", re.M)),
+]
+_DATELINE = re.compile(rf"^[ \t]*[A-Z][A-Za-z .,'/-]{{1,40}}\s*\({_NAME}\)\s*[-–—]", re.M)
+_TITLE_SUFFIX = re.compile(rf"\s(?:\||-|–|—|::)\s*{_NAME}\s*$")
+_WE = re.compile(r"\b(?:we|our|us)\b", re.I)
+# Words a capture can start with that are never an outlet's name ("Support Us", "Follow This").
+_NOT_NAMES = {"us", "our", "this", "the", "we", "it", "our work", "independent journalism", "journalism",
+              "the author", "the authors", "the writer", "the editors", "author", "authors", "writer",
+              "page", "this page", "site", "this site", "twitter", "facebook", "patreon", "youtube", "instagram",
+              "telegram", "paypal", "donate", "subscribe", "google", "news", "the news"}
+_MIN_SCORE = 1.0  # one self-reference; a scoop phrase alone (0.5) is not enough
+
+
+def squash(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+@dataclass
+class NameIndex:
+    """squashed outlet name → [(domain, display name, weight)], best first."""
+
+    names: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)
+
+    def add(self, name: str, domain: str, weight: float) -> None:
+        for key in {squash(name), squash(re.sub(r"^the\s+", "", name.strip(), flags=re.I))}:
+            if len(key) >= 2:
+                self.names.setdefault(key, []).append((domain, name, weight))
+
+    def finish(self) -> "NameIndex":
+        for key, entries in self.names.items():
+            best: dict[str, tuple[str, str, float]] = {}
+            for domain, name, weight in entries:
+                if domain not in best or weight > best[domain][2]:
+                    best[domain] = (domain, name, weight)
+            self.names[key] = sorted(best.values(), key=lambda e: -e[2])
+        return self
+
+    def find(self, phrase: str) -> tuple[str, str] | None:
+        """(domain, name) for a phrase, trying its longest word prefix first."""
+        phrase = phrase.strip()
+        if re.fullmatch(r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}", phrase):
+            from newssift.source.domains import registrable_domain
+
+            domain = registrable_domain(phrase)
+            for entries in (self.names.get(f"domain:{domain}"),):
+                if entries:
+                    return entries[0][0], entries[0][1]
+            return None
+        words = phrase.split()
+        for n in range(len(words), 0, -1):
+            candidate = " ".join(words[:n]).strip(".,;:!?'’\"")
+            if candidate.lower() in _NOT_NAMES:
+                continue
+            key = squash(candidate)
+            # two-letter names ("RT", "AP") only as written in capitals
+            if len(key) < 3 and not (len(key) == 2 and candidate.isupper()):
+                continue
+            entries = self.names.get(key) or self.names.get(squash("the " + candidate))
+            if entries:
+                return entries[0][0], candidate
+        return None
+
+
+def build_name_index(db_url: str | None = None) -> NameIndex:
+    """Names from the lists' outlet names, plus the name read off each rated registrable domain."""
+    from newssift.source import store
+    from newssift.source.domains import _extractor
+
+    index = NameIndex()
+    rows = store.all_ratings(db_url, columns=("domain", "outlet"))
+    lists_per_domain: dict[str, int] = {}
+    for row in rows:
+        lists_per_domain[row["domain"]] = lists_per_domain.get(row["domain"], 0) + 1
+    # weight: explicit names over names read off domains; among domains, the more lists rate it the
+    # better known it is (reuters.com before reuters.co.za for "Reuters")
+    for row in store.all_names(db_url):
+        index.add(row["name"], row["domain"], 10 + lists_per_domain.get(row["domain"], 0))
+    for row in rows:
+        if row.get("outlet"):
+            index.add(row["outlet"], row["domain"], 5 + lists_per_domain.get(row["domain"], 0))
+    for domain, count in lists_per_domain.items():
+        if "/" in domain or _extractor()(domain).top_domain_under_public_suffix != domain:
+            continue
+        label = domain.split(".", 1)[0]
+        index.add(label, domain, count + (0.5 if domain.endswith(".com") else 0))
+        index.names.setdefault(f"domain:{domain}", []).append((domain, domain, count))
+    return index.finish()
+
+
+@dataclass
+class Clue:
+    kind: str
+    weight: float
+    phrase: str
+    name: str
+    domain: str
+    where: str  # "text", "page chrome", "title", "site name"
+    start: int | None = None
+    end: int | None = None
+
+    def evidence(self, text: str) -> dict:
+        if self.where == "text" and self.start is not None:
+            return span_dict(text, self.start, self.end, kind=self.kind)
+        return {"text": self.phrase, "outside_text": True, "where": self.where, "kind": self.kind}
+
+
+def _scan(source: str, where: str, index: NameIndex, offset_ok: bool) -> list[Clue]:
+    clues = []
+    for kind, weight, pattern in _CLUES:
+        for match in pattern.finditer(source):
+            found = index.find(match.group("name"))
+            if not found:
+                continue
+            domain, name = found
+            if kind == "scoop":
+                sentence_end = source.find(".", match.end())
+                sentence = source[match.start(): sentence_end if sentence_end > 0 else len(source)]
+                if _WE.search(sentence):
+                    weight = 2.0  # "The Duran broke the story, and now we have…": the page speaking
+            start, end = match.start(), _clause_end(source, match.end())
+            clues.append(Clue(kind, weight, source[start:end].strip(), name, domain, where,
+                              start if offset_ok else None, end if offset_ok else None))
+    head = source[:400]
+    for match in _DATELINE.finditer(head):
+        found = index.find(match.group("name"))
+        if found:
+            clues.append(Clue("wire dateline", 2.0, match.group(0).strip(), found[1], found[0], where,
+                              match.start() if offset_ok else None, match.end() if offset_ok else None))
+    return clues
+
+
+def _clause_end(source: str, end: int, limit: int = 50) -> int:
+    """Extend a phrase to the end of its clause ("Support The Duran" → "… on Patreon!")."""
+    window = source[end:end + limit]
+    match = re.search(r"[!?\n]|[.,;:](?=\s|$)", window)
+    if not match:
+        return end
+    stop = match.start() + (1 if match.group(0) in "!?." else 0)
+    return end + stop
+
+
+def _trim(clue: Clue, text: str) -> Clue:
+    """Shrink a text clue's span to its stripped phrase so evidence never starts with spaces."""
+    if clue.start is None:
+        return clue
+    raw = text[clue.start:clue.end]
+    lead = len(raw) - len(raw.lstrip())
+    clue.start += lead
+    clue.end = clue.start + len(raw.strip())
+    return clue
+
+
+def infer_outlet(article: Article, index: NameIndex) -> dict | None:
+    """The outlet a page names itself as, with the phrase that gave it away; None when unsure."""
+    clues = [_trim(c, article.text) for c in _scan(article.text, "text", index, True)]
+    for removed in article.removed:
+        clues += _scan(removed.text, "page chrome", index, False)
+    if article.site_name:
+        found = index.find(article.site_name)
+        if found:
+            clues.append(Clue("site name", 3.0, article.site_name, found[1], found[0], "site name"))
+    if article.title:
+        match = _TITLE_SUFFIX.search(article.title)
+        if match:
+            found = index.find(match.group("name"))
+            if found:
+                clues.append(Clue("title suffix", 2.0, match.group(0).strip(" |-–—:"), found[1], found[0], "title"))
+    if not clues:
+        return None
+    scores: dict[str, float] = {}
+    for clue in clues:
+        scores[clue.domain] = scores.get(clue.domain, 0.0) + clue.weight
+    domain = max(scores, key=lambda d: scores[d])
+    if scores[domain] < _MIN_SCORE:
+        return None
+    mine = sorted((c for c in clues if c.domain == domain), key=lambda c: -c.weight)
+    return {
+        "domain": domain,
+        "name": mine[0].name,
+        "score": scores[domain],
+        "evidence": mine[0].evidence(article.text),
+        "clues": [c.evidence(article.text) for c in mine],
+        "others": {d: s for d, s in scores.items() if d != domain},
+    }
