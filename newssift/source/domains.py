@@ -19,6 +19,8 @@ import idna
 # Prefixes that name a rendering of the same site, not a different outlet.
 _SITE_PREFIXES = ("www", "www1", "www2", "www3", "m", "mobile", "amp", "amp-")
 _MAX_UNWRAP = 5  # redirects nest (a Google link to an AMP cache page); more is not a real link
+# a bare lowercase host with no prefix to strip: normalising it would return it unchanged
+_PLAIN_HOST = re.compile(r"^(?!(?:www\d?|m|mobile|amp)\.)[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -69,7 +71,10 @@ def to_ascii(host: str) -> str:
         try:
             labels.append(idna.encode(label, uts46=True).decode("ascii"))
         except idna.IDNAError:
-            labels.append(label.encode("idna").decode("ascii"))  # IDNA 2003 takes what 2008 refuses
+            try:  # IDNA 2003 takes some names that 2008 refuses (symbols, some old registrations)
+                labels.append(label.encode("idna").decode("ascii"))
+            except UnicodeError:
+                raise ValueError(f"{host!r} is not a valid internationalised host name") from None
     return ".".join(labels)
 
 
@@ -100,7 +105,10 @@ def unwrap_url(value: str) -> str:
     (google.com/amp/s/HOST/…) and the AMP cache (*.cdn.ampproject.org/c/s/HOST/…).
     """
     for _ in range(_MAX_UNWRAP):
-        parts = _split(value)
+        try:
+            parts = _split(value)
+        except ValueError:  # "[" alone, a broken IPv6 literal: nothing to unwrap
+            return value
         host = (parts.hostname or "").rstrip(".")
         path = parts.path or ""
         query = parse_qs(parts.query)
@@ -155,7 +163,10 @@ def parse_source(value: str) -> ParsedSource | None:
         return None
     if not raw_host:
         return None
-    host = to_ascii(unquote(raw_host))
+    try:
+        host = to_ascii(unquote(raw_host))
+    except ValueError:
+        return None
     if not host or " " in host:
         return None
     if _is_ip(host):
@@ -185,6 +196,8 @@ def list_key(value: str) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
+    if _PLAIN_HOST.match(value):  # most list entries: already a bare lowercase host (fast path)
+        return value
     parsed = parse_source(value)
     if parsed is None:
         return None
