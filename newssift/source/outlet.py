@@ -20,11 +20,15 @@ _WORD = r"[A-Z](?:[\w'’&-]|\.(?=\w))*"  # dots only inside a word: "The Duran.
 _NAME = (rf"(?P<name>(?:[Tt]he\s+)?{_WORD}(?:[ \t]+(?:of|and|&|the|for|de|la|{_WORD})){{0,6}}"
          r"|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})")
 
+_SENTENCE_START = r"(?:^|(?<=[.!?…]\s)|(?<=[.!?…][\"”’]\s))[ \t]*"
+
 # (kind, weight, pattern). Weights: how surely the phrase is the page speaking of itself.
 _CLUES: list[tuple[str, float, re.Pattern]] = [
+    # an appeal is an imperative that opens a sentence: "Help us grow. Support The Duran on Patreon!";
+    # "voters who support Trump" is not one
     ("support appeal", 3.0, re.compile(
-        rf"\b(?:[Ss]upport|[Dd]onate to|[Ss]ubscribe to|[Bb]ecome a (?:patron|member|supporter) of|"
-        rf"[Cc]ontribute to|[Ff]ollow|[Ss]ign up for)\s+{_NAME}"
+        rf"{_SENTENCE_START}(?:Support|Donate to|Subscribe to|Become a (?:patron|member|supporter) of|"
+        rf"Contribute to|Follow|Sign up for)\s+{_NAME}"
         r"(?=\s+(?:on|via|at|today|now|with|and|by|for|newsletter|to)\b|\s*[!.,:;)]|\s*$)", re.M)),
     ("disclaimer", 3.0, re.compile(
         rf"(?:\b(?:do|does|did) not\s+|\bdon[’']t\s+)?(?:necessarily\s+)?\b(?:represent|reflect)s?\s+(?:those|the (?:views|opinions|position|policy|positions))\s+of\s+{_NAME}")),
@@ -49,6 +53,7 @@ _NOT_NAMES = {"us", "our", "this", "the", "we", "it", "our work", "independent j
               "the author", "the authors", "the writer", "the editors", "author", "authors", "writer",
               "page", "this page", "site", "this site", "twitter", "facebook", "patreon", "youtube", "instagram",
               "telegram", "paypal", "donate", "subscribe", "google", "news", "the news"}
+_TRAILING = {"today", "now", "here", "staff", "news", "online", "editors", "team", "inc", "ltd", "llc"}
 _MIN_SCORE = 1.0  # one self-reference; a scoop phrase alone (0.5) is not enough
 
 
@@ -88,15 +93,20 @@ class NameIndex:
                     return entries[0][0], entries[0][1]
             return None
         words = phrase.split()
-        for n in range(len(words), 0, -1):
-            candidate = " ".join(words[:n]).strip(".,;:!?'’\"")
+        # the whole name, or the name less one trailing word that is not part of names ("Reuters Today")
+        tries = [words]
+        if len(words) > 1 and words[-1].lower().strip(".,;:!?") in _TRAILING:
+            tries.append(words[:-1])
+        for kept in tries:
+            candidate = " ".join(kept).strip(".,;:!?'’\"")
             if candidate.lower() in _NOT_NAMES:
                 continue
             key = squash(candidate)
             # two-letter names ("RT", "AP") only as written in capitals
             if len(key) < 3 and not (len(key) == 2 and candidate.isupper()):
                 continue
-            entries = self.names.get(key) or self.names.get(squash("the " + candidate))
+            bare = squash(re.sub(r"^the\s+", "", candidate, flags=re.I))
+            entries = self.names.get(key) or self.names.get(bare) or self.names.get("the" + bare)
             if entries:
                 return entries[0][0], candidate
         return None
@@ -114,16 +124,27 @@ def build_name_index(db_url: str | None = None) -> NameIndex:
         lists_per_domain[row["domain"]] = lists_per_domain.get(row["domain"], 0) + 1
     # weight: explicit names over names read off domains; among domains, the more lists rate it the
     # better known it is (reuters.com before reuters.co.za for "Reuters")
+    def spelled(name: str, domain: str) -> float:
+        # a name that spells a label of its own host ("ABC News" → abcnews.go.com) is as strong as the
+        # label itself; a name that does not ("The Political Insider" given for ajc.com) is weaker
+        labels = set(domain.split("/")[0].split("."))
+        keys = {squash(name), squash(re.sub(r"^the\s+", "", name.strip(), flags=re.I))}
+        return 20.0 if keys & labels else 0.0
+
     for row in store.all_names(db_url):
-        index.add(row["name"], row["domain"], 10 + lists_per_domain.get(row["domain"], 0))
+        index.add(row["name"], row["domain"],
+                  10 + spelled(row["name"], row["domain"]) + lists_per_domain.get(row["domain"], 0))
     for row in rows:
         if row.get("outlet"):
-            index.add(row["outlet"], row["domain"], 5 + lists_per_domain.get(row["domain"], 0))
+            index.add(row["outlet"], row["domain"],
+                      5 + spelled(row["outlet"], row["domain"]) + lists_per_domain.get(row["domain"], 0))
     for domain, count in lists_per_domain.items():
         if "/" in domain or _extractor()(domain).top_domain_under_public_suffix != domain:
             continue
         label = domain.split(".", 1)[0]
-        index.add(label, domain, count + (0.5 if domain.endswith(".com") else 0))
+        # a name that spells the domain's own label ("The Political Insider" → thepoliticalinsider) is
+        # the strongest match, above names the tables attach to other domains
+        index.add(label, domain, 20 + count + (0.5 if domain.endswith(".com") else 0))
         index.names.setdefault(f"domain:{domain}", []).append((domain, domain, count))
     return index.finish()
 
@@ -149,6 +170,8 @@ def _scan(source: str, where: str, index: NameIndex, offset_ok: bool) -> list[Cl
     clues = []
     for kind, weight, pattern in _CLUES:
         for match in pattern.finditer(source):
+            if _inside_quotation(source, match.start()):
+                continue  # "we here at the NRA", said Mr X: someone else speaking of themselves
             found = index.find(match.group("name"))
             if not found:
                 continue
@@ -168,6 +191,14 @@ def _scan(source: str, where: str, index: NameIndex, offset_ok: bool) -> list[Cl
             clues.append(Clue("wire dateline", 2.0, match.group(0).strip(), found[1], found[0], where,
                               match.start() if offset_ok else None, match.end() if offset_ok else None))
     return clues
+
+
+def _inside_quotation(source: str, position: int) -> bool:
+    """Whether `position` lies inside a quotation opened earlier in the same paragraph."""
+    paragraph = source[source.rfind("\n", 0, position) + 1:position]
+    if paragraph.count("“") > paragraph.count("”"):
+        return True
+    return paragraph.count('"') % 2 == 1
 
 
 def _clause_end(source: str, end: int, limit: int = 50) -> int:
