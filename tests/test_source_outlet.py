@@ -45,6 +45,10 @@ def test_plain_mentions_of_other_outlets_are_not_self_references(names):
     ("Body text.\n\nCopyright 2019 The Associated Press. All rights reserved.", "apnews.com"),
     ("Body.\n\nThe views expressed here do not necessarily reflect the views of Breitbart.", "breitbart.com"),
     ("Body.\n\nSign up for The Guardian's newsletter today.", "theguardian.com"),
+    # imposter domains that spell the whole name (the-los-angeles-times.com, bbc-news.us) lose to the
+    # outlet the lists know well
+    ("Body.\n\n©2018 Los Angeles Times. Visit at latimes.com.", "latimes.com"),
+    ("Body.\n\nCopyright 2018 BBC News.", "bbc.co.uk"),
 ])
 def test_self_reference_patterns(names, text, domain):
     found = infer_outlet(Article(text=text), names)
@@ -65,6 +69,12 @@ def test_removed_chrome_is_searched_and_marked_outside_text(names):
 def test_title_and_site_name(names):
     assert infer_outlet(Article(text="x", title="Trump wins | The Guardian"), names)["domain"] == "theguardian.com"
     assert infer_outlet(Article(text="x", site_name="POLITICO"), names)["domain"] == "politico.com"
+
+
+def test_political_support_is_not_an_appeal(names):
+    text = ("Polls show that most voters support Trump on trade. Many support Black Lives Matter.\n"
+            '"We here at the NRA will fight this," its spokesman said.')
+    assert infer_outlet(Article(text=text), names) is None
 
 
 def test_a_scoop_phrase_alone_is_not_enough(names):

@@ -82,7 +82,7 @@ class NameIndex:
         return self
 
     def find(self, phrase: str) -> tuple[str, str] | None:
-        """(domain, name) for a phrase, trying its longest word prefix first."""
+        """(domain, name) for a phrase: the best-supported domain among its spellings, or None."""
         phrase = phrase.strip()
         if re.fullmatch(r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}", phrase):
             from newssift.source.domains import registrable_domain
@@ -97,7 +97,8 @@ class NameIndex:
         tries = [words]
         if len(words) > 1 and words[-1].lower().strip(".,;:!?") in _TRAILING:
             tries.append(words[:-1])
-        for kept in tries:
+        found: list[tuple[str, str, float]] = []
+        for penalty, kept in enumerate(tries):
             candidate = " ".join(kept).strip(".,;:!?'’\"")
             if candidate.lower() in _NOT_NAMES:
                 continue
@@ -105,11 +106,25 @@ class NameIndex:
             # two-letter names ("RT", "AP") only as written in capitals
             if len(key) < 3 and not (len(key) == 2 and candidate.isupper()):
                 continue
-            bare = squash(re.sub(r"^the\s+", "", candidate, flags=re.I))
-            entries = self.names.get(key) or self.names.get(bare) or self.names.get("the" + bare)
-            if entries:
-                return entries[0][0], candidate
-        return None
+            bare_words = re.sub(r"^the\s+", "", candidate, flags=re.I).split()
+            bare = squash("".join(bare_words))
+            candidates = []
+            for lookup in (key, bare, "the" + bare):
+                candidates += self.names.get(lookup, [])
+            # names of three or more words also go by initials: "Los Angeles Times" → latimes.com,
+            # "Wall Street Journal" → wsj.com; slightly below an exact spelling with the same support
+            if len(bare_words) >= 3:
+                initials = "".join(w[0] for w in bare_words if w[0].isalnum()).lower()
+                for short in (initials[:-1] + squash(bare_words[-1]), initials):
+                    if len(short) >= 3:
+                        candidates += [(d, n, w - 2) for d, n, w in self.names.get(short, [])]
+            # the name less its trailing word ("BBC" for "BBC News") competes, one point down, so that an
+            # imposter spelling the full name (bbc-news.us) does not beat the outlet the lists know well
+            found += [(d, candidate, w - penalty) for d, _, w in candidates]
+        if not found:
+            return None
+        best = max(found, key=lambda e: e[2])
+        return best[0], best[1]
 
 
 def build_name_index(db_url: str | None = None) -> NameIndex:
