@@ -168,7 +168,7 @@ def source(
     if format == SourceFormat.json:
         print_json(result)
     else:
-        from newssift.source.render import render_source
+        from newssift.render.text import render_source
 
         render_source(result)
 

@@ -1,6 +1,6 @@
 """Rating lists installed once per test session from ../shared/data into a temporary home.
 
-Imported by the source test modules (`from conftest_sources import sources_db`); the install is
+Imported by the source test modules (`from tests.conftest_sources import sources_db`); the install is
 cached here so that several modules importing the fixture share one database.
 """
 

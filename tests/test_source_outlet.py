@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest_sources import EXAMPLE, sources_db  # noqa: F401  (session fixture)
+from tests.conftest_sources import EXAMPLE, sources_db  # noqa: F401  (session fixture)
 
 from newssift.article import Article, Removed
 from newssift.pipeline import Analyzer

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest_sources import DATA, sources_db  # noqa: F401  (session fixture)
+from tests.conftest_sources import DATA, sources_db  # noqa: F401  (session fixture)
 
 from newssift.errors import InputError, ResourceMissing
 from newssift.source import lists as rating_lists

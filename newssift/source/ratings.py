@@ -130,9 +130,9 @@ def _verdict_words(row: dict) -> str:
         return f"{detail.get('label', value)} (from {detail.get('label_source') or 'idiap'})"
     if name == "mbfc":
         words = f"{value} factual reporting" if value else "factual reporting not rated"
-        return f"{words}, {detail['bias']} bias" if detail.get("bias") else words
+        return f"{words}; bias: {detail['bias']}" if detail.get("bias") else words
     if name in ("baly2018", "baly2020"):
-        return f"{value} factuality, {detail['bias']} bias" if detail.get("bias") else f"{value} factuality"
+        return f"{value} factuality; bias: {detail['bias']}" if detail.get("bias") else f"{value} factuality"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
