@@ -71,6 +71,13 @@ def test_title_and_site_name(names):
     assert infer_outlet(Article(text="x", site_name="POLITICO"), names)["domain"] == "politico.com"
 
 
+def test_here_at_needs_the_first_person(names):
+    # from a PTC article: a pointer to another site, not the page speaking of itself
+    assert infer_outlet(Article(text="For more on Farrakhan, check out his profile here at Discover the "
+                                     "Networks, the Horowitz Freedom Center's resource site."), names) is None
+    assert infer_outlet(Article(text="Body.\n\nWe here at The Duran believe it."), names)["domain"] == "theduran.com"
+
+
 def test_political_support_is_not_an_appeal(names):
     text = ("Polls show that most voters support Trump on trade. Many support Black Lives Matter.\n"
             '"We here at the NRA will fight this," its spokesman said.')

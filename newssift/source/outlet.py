@@ -34,7 +34,10 @@ _CLUES: list[tuple[str, float, re.Pattern]] = [
         rf"(?:\b(?:do|does|did) not\s+|\bdon[’']t\s+)?(?:necessarily\s+)?\b(?:represent|reflect)s?\s+(?:those|the (?:views|opinions|position|policy|positions))\s+of\s+{_NAME}")),
     ("copyright line", 3.0, re.compile(
         rf"(?:©|\([cC]\)|\b[Cc]opyright\b)\s*(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?{_NAME}")),
-    ("self-reference", 3.0, re.compile(rf"\b(?:[Hh]ere at|[Ww]e at|[Aa]ll of us at|[Tt]eam at)\s+{_NAME}")),
+    # first person only: "his profile here at Discover the Networks" points elsewhere
+    ("self-reference", 3.0, re.compile(
+        rf"\b(?:[Ww]e|[Aa]ll of us|[Ee]veryone|[Tt]he team)\s+(?:here\s+)?at\s+{_NAME}")),
+    ("self-reference", 3.0, re.compile(rf"{_SENTENCE_START}Here at\s+{_NAME}(?=,?\s+we\b)", re.M)),
     ("newsletter", 2.0, re.compile(rf"{_NAME}(?:'s|’s)\s+(?:newsletter|daily briefing|podcast|app)\b")),
     ("byline", 2.0, re.compile(
         rf"^[ \t]*By\s+{_WORD}(?:\s+{_WORD}){{0,3}}\s*(?:,|\||—|–|-|for)\s*{_NAME}[ \t]*$", re.M)),

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text, delete, insert, select
 
-from newssift.db import get_engine, metadata
+from newssift.db import get_engine as _get_engine
+from newssift.db import metadata, normalise_url
 
 rating_lists = Table(
     "source_rating_lists",
@@ -58,6 +59,19 @@ outlet_names = Table(
     Column("origin", Text, nullable=False),  # which table the name comes from
     Index("ix_source_outlet_names_domain", "domain"),
 )
+
+
+_ready: set[str] = set()
+
+
+def get_engine(db_url: str | None = None):
+    """The engine, creating tables on first use per database only (lookups run per article)."""
+    url = normalise_url(db_url)
+    if url in _ready:
+        return _get_engine(url, create=False)
+    engine = _get_engine(url)
+    _ready.add(url)
+    return engine
 
 
 def now_iso() -> str:
