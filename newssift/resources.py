@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 from newssift import settings
-from newssift.errors import ResourceMissing
+from newssift.errors import NewssiftError, ResourceMissing
 from newssift.source import lists as rating_lists
 from newssift.source import store
 
@@ -81,11 +81,13 @@ def obtain_files(spec: rating_lists.RatingList, root: Path | None) -> tuple[dict
     return files, records
 
 
-def install(from_dir: Path | str | None = None, db_url: str | None = None, console: Console | None = None) -> dict:
+def install(from_dir: Path | str | None = None, db_url: str | None = None, console: Console | None = None,
+            factchecks: bool = True) -> dict:
     """Install every rating list (and the fact-check collections where that part is built).
 
     Returns {list name: {"status": "installed"|"failed", "count" | "error"}}. A list that cannot be
     obtained or verified is reported in one sentence and skipped; the others are still installed.
+    `factchecks=False` installs the rating lists only.
     """
     console = console or Console(stderr=True)
     root = _data_root(Path(from_dir)) if from_dir is not None else None
@@ -109,7 +111,8 @@ def install(from_dir: Path | str | None = None, db_url: str | None = None, conso
         progress.update(task, description="Outlet names")
         results["outlet-names"] = _install_names(root, origin, db_url, console)
         progress.advance(task)
-        _install_factchecks(from_dir, db_url, progress, results)
+        if factchecks:
+            _install_factchecks(root, db_url, console, results)
 
     failed = [name for name, r in results.items() if r.get("status") == "failed"]
     if failed:
@@ -135,16 +138,32 @@ def _install_names(root: Path | None, origin: str, db_url: str | None, console: 
     return {"status": "installed", "count": count}
 
 
-def _install_factchecks(from_dir, db_url, progress, results: dict) -> None:
-    """The fact-check collections: one call into their module, skipped when it is not in this build."""
+def _install_factchecks(root: Path | None, db_url: str | None, console: Console, results: dict) -> None:
+    """The fact-check collections: one call into their module, skipped when it is not in this build.
+
+    Contract: ``newssift.coverage.factchecks.install_collections(from_dir, db_url, progress)`` with
+    `progress` a callable taking one line of text; it raises NewssiftError when nothing is there.
+    """
     try:
         from newssift.coverage.factchecks import install_collections
     except (ImportError, AttributeError):
         return
-    outcome = install_collections(from_dir=from_dir, db_url=db_url, progress=progress)
-    if isinstance(outcome, dict):
-        results.update({f"factchecks:{k}": v if isinstance(v, dict) else {"status": "installed", "count": v}
-                        for k, v in outcome.items()})
+    if root is None:
+        console.print("[yellow]•[/yellow] fact-check collections: install them from a local folder with "
+                      f"`{INSTALL_HINT}`.", highlight=False)
+        results["factchecks"] = {"status": "skipped", "error": "fact-check collections install only with --from DIR"}
+        return
+
+    def progress(message: str) -> None:
+        console.print(f"  fact-checks: {message}", highlight=False)
+
+    try:
+        outcome = install_collections(from_dir=root, db_url=db_url, progress=progress)
+    except NewssiftError as exc:
+        console.print(f"[yellow]•[/yellow] fact-check collections: {exc}", highlight=False)
+        results["factchecks"] = {"status": "skipped", "error": str(exc)}
+        return
+    results["factchecks"] = {"status": "installed", **(outcome if isinstance(outcome, dict) else {})}
 
 
 def status(db_url: str | None = None) -> dict:

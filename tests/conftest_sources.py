@@ -25,6 +25,6 @@ def sources_db(tmp_path_factory) -> dict:
 
         home = tmp_path_factory.mktemp("sources-home")
         db_url = f"sqlite:///{home / 'newssift.db'}"
-        results = install(from_dir=DATA, db_url=db_url, console=Console(stderr=True, quiet=True))
+        results = install(from_dir=DATA, db_url=db_url, console=Console(stderr=True, quiet=True), factchecks=False)
         _installed["db"] = {"home": home, "db_url": db_url, "results": results}
     return _installed["db"]

@@ -128,7 +128,7 @@ def test_reinstall_replaces(sources_db):
     from newssift.source import store
 
     db_url = sources_db["db_url"]
-    again = install(from_dir=DATA / "sources", db_url=db_url)  # the sources folder itself works too
+    again = install(from_dir=DATA / "sources", db_url=db_url, factchecks=False)  # the sources folder works too
     assert again == sources_db["results"]
     builtin = {s.name for s in rating_lists.BUILTIN_LISTS}
     total = sum(r["count"] for name, r in again.items() if name in builtin)
@@ -145,7 +145,7 @@ def test_checksum_mismatch_skips_that_list_only(tmp_path):
     tampered.write_text(tampered.read_text() + "fake.example,1.0,100.0\n")
     db_url = f"sqlite:///{tmp_path / 'n.db'}"
     with pytest.raises(ResourceMissing, match="newsguard"):
-        install(from_dir=root, db_url=db_url)
+        install(from_dir=root, db_url=db_url, factchecks=False)
     installed = {row["name"] for row in store.list_rows(db_url)}
     assert "newsguard" not in installed and "lin2023" in installed
 
@@ -167,6 +167,32 @@ def test_offline_install_says_one_sentence_per_list(tmp_path, monkeypatch):
     lines = [line for line in console.export_text().splitlines() if "could not download" in line]
     assert len(lines) == len(closed) + 1
     assert all("newssift resources install --from DIR" in line for line in lines)
+
+
+def test_factcheck_collections_plug_in_by_one_call(tmp_path, monkeypatch):
+    """install() hands the data folder to newssift.coverage.factchecks.install_collections when it exists."""
+    import types
+
+    from rich.console import Console
+
+    from newssift.resources import install
+
+    calls = []
+
+    def install_collections(from_dir, db_url=None, progress=None):
+        calls.append((from_dir, db_url))
+        progress("CheckThat! 2022 Snopes: 3 added, 0 already present")
+        return {"collections": {"CheckThat! 2022 Snopes": {"added": 3}}, "total": 3}
+
+    module = types.ModuleType("newssift.coverage.factchecks")
+    module.install_collections = install_collections
+    monkeypatch.setitem(sys.modules, "newssift.coverage.factchecks", module)
+    console = Console(record=True, width=200)
+    db_url = f"sqlite:///{tmp_path / 'n.db'}"
+    results = install(from_dir=DATA / "sources", db_url=db_url, console=console)
+    assert calls == [(DATA, db_url)]
+    assert results["factchecks"]["status"] == "installed" and results["factchecks"]["total"] == 3
+    assert "fact-checks: CheckThat! 2022 Snopes: 3 added" in console.export_text()
 
 
 # -- a user's own list --------------------------------------------------------------------------------------
@@ -268,7 +294,10 @@ def test_cli_source(sources_db, monkeypatch, capsys):
 
 
 def test_cli_install_status_and_add_ratings(tmp_path, monkeypatch, capsys):
-    code, _, err = _main(["resources", "install", "--from", str(DATA)], tmp_path, monkeypatch, capsys)
+    only_lists = tmp_path / "data"  # the rating lists alone: no fact-check collections to import here
+    only_lists.mkdir()
+    (only_lists / "sources").symlink_to(DATA / "sources")
+    code, _, err = _main(["resources", "install", "--from", str(only_lists)], tmp_path, monkeypatch, capsys)
     assert code == 0, err
     code, out, _ = _main(["resources", "status"], tmp_path, monkeypatch, capsys)
     assert code == 0 and json.loads(out)["installed"] is True
@@ -292,6 +321,6 @@ def test_postgresql_install_and_lookup():
     from newssift.resources import install
 
     url = os.environ["NEWSSIFT_TEST_POSTGRES_URL"]
-    install(from_dir=DATA, db_url=url, console=Console(stderr=True, quiet=True))
+    install(from_dir=DATA, db_url=url, console=Console(stderr=True, quiet=True), factchecks=False)
     assert lookup_source("www.reuters.com", db_url=url)["quality"] >= 0.9
     assert lookup_source("theduran.com", db_url=url)["quality"] <= 0.35
