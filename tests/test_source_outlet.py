@@ -66,6 +66,12 @@ def test_removed_chrome_is_searched_and_marked_outside_text(names):
                                  "where": "page chrome", "kind": "support appeal"}
 
 
+def test_a_name_several_domains_carry_is_reported(names):
+    found = infer_outlet(Article(text="x", site_name="AddictingInfo"), names)
+    assert {found["domain"], *found["alternatives"]} >= {"addictinginfo.org", "addictinginfo.com"}
+    assert infer_outlet(Article(text="x", site_name="The Duran"), names)["alternatives"] == []
+
+
 def test_title_and_site_name(names):
     assert infer_outlet(Article(text="x", title="Trump wins | The Guardian"), names)["domain"] == "theguardian.com"
     assert infer_outlet(Article(text="x", site_name="POLITICO"), names)["domain"] == "politico.com"

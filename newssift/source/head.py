@@ -69,6 +69,7 @@ def source_for_article(article, db_url: str | None, names) -> dict:
         "inferred": True,
         "evidence": inferred["evidence"],
         "clues": inferred["clues"],
+        "alternatives": inferred["alternatives"],
         "domain_from": "text",
         "note": f"No URL was given; the page names itself {inferred['name']!r} "
                 f"({inferred['evidence']['text']!r}), so the outlet is taken to be {inferred['domain']}.",

@@ -57,6 +57,7 @@ _NOT_NAMES = {"us", "our", "this", "the", "we", "it", "our work", "independent j
               "page", "this page", "site", "this site", "twitter", "facebook", "patreon", "youtube", "instagram",
               "telegram", "paypal", "donate", "subscribe", "google", "news", "the news"}
 _TRAILING = {"today", "now", "here", "staff", "news", "online", "editors", "team", "inc", "ltd", "llc"}
+_CLOSE = 8.0  # support within this of the best: another domain the name may well mean
 _MIN_SCORE = 1.0  # one self-reference; a scoop phrase alone (0.5) is not enough
 
 
@@ -86,15 +87,18 @@ class NameIndex:
 
     def find(self, phrase: str) -> tuple[str, str] | None:
         """(domain, name) for a phrase: the best-supported domain among its spellings, or None."""
+        ranked = self.candidates(phrase)
+        return (ranked[0][0], ranked[0][1]) if ranked else None
+
+    def candidates(self, phrase: str) -> list[tuple[str, str, float]]:
+        """Every (domain, name as written, support) the phrase may mean, best first, one per domain."""
         phrase = phrase.strip()
         if re.fullmatch(r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}", phrase):
             from newssift.source.domains import registrable_domain
 
             domain = registrable_domain(phrase)
-            for entries in (self.names.get(f"domain:{domain}"),):
-                if entries:
-                    return entries[0][0], entries[0][1]
-            return None
+            entries = self.names.get(f"domain:{domain}") or []
+            return [(entries[0][0], phrase, entries[0][2])] if entries else []
         words = phrase.split()
         # the whole name, or the name less one trailing word that is not part of names ("Reuters Today")
         tries = [words]
@@ -124,10 +128,11 @@ class NameIndex:
             # the name less its trailing word ("BBC" for "BBC News") competes, one point down, so that an
             # imposter spelling the full name (bbc-news.us) does not beat the outlet the lists know well
             found += [(d, candidate, w - penalty) for d, _, w in candidates]
-        if not found:
-            return None
-        best = max(found, key=lambda e: e[2])
-        return best[0], best[1]
+        best: dict[str, tuple[str, str, float]] = {}
+        for domain, name, weight in found:
+            if domain not in best or weight > best[domain][2]:
+                best[domain] = (domain, name, weight)
+        return sorted(best.values(), key=lambda e: -e[2])
 
 
 def build_name_index(db_url: str | None = None) -> NameIndex:
@@ -264,6 +269,10 @@ def infer_outlet(article: Article, index: NameIndex) -> dict | None:
     if scores[domain] < _MIN_SCORE:
         return None
     mine = sorted((c for c in clues if c.domain == domain), key=lambda c: -c.weight)
+    # the same name also belongs to other rated domains (AddictingInfo: .com and .org): say so
+    ranked = index.candidates(mine[0].name)
+    top = ranked[0][2] if ranked else 0.0
+    alternatives = [d for d, _, w in ranked if d != domain and w >= top - _CLOSE][:5]
     return {
         "domain": domain,
         "name": mine[0].name,
@@ -271,4 +280,5 @@ def infer_outlet(article: Article, index: NameIndex) -> dict | None:
         "evidence": mine[0].evidence(article.text),
         "clues": [c.evidence(article.text) for c in mine],
         "others": {d: s for d, s in scores.items() if d != domain},
+        "alternatives": alternatives,
     }

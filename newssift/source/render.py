@@ -39,6 +39,8 @@ def source_renderables(result: dict, scales: bool = False) -> list:
         evidence = result["evidence"]
         where = evidence.get("where", "article text")
         parts.append(Text(f"No URL given: outlet inferred from the {where}: “{evidence['text']}”", style="italic"))
+        if result.get("alternatives"):
+            parts.append(Text(f"The name is also used by {', '.join(result['alternatives'])}.", style="dim"))
     label = result.get("label") or "unrated"
     line = Text("Quality: ")
     line.append(f"{_quality(result.get('quality'))} {label}", style=_LABEL_STYLE.get(label, ""))
