@@ -39,6 +39,11 @@ CASES = [
     # a Google link to an AMP cache page: wrappers nest
     ("https://www.google.com/url?q=https://www-bbc-co-uk.cdn.ampproject.org/c/s/www.bbc.co.uk/news",
      "bbc.co.uk", "bbc.co.uk"),
+    ("example.com:8080", "example.com", "example.com"),
+    ("//www.example.com/path", "example.com", "example.com"),
+    ("HTTPS://WWW.EXAMPLE.COM/", "example.com", "example.com"),
+    # userinfo is not the host: a link dressed up as Reuters goes to theduran.com
+    ("https://www.reuters.com@theduran.com/story", "theduran.com", "theduran.com"),
     ("http://[::1]:8000/x", "::1", "::1"),
     ("192.168.0.1", "192.168.0.1", "192.168.0.1"),
     ("localhost", "localhost", "localhost"),
