@@ -69,13 +69,17 @@ def _float(value) -> float | None:
 
 
 def _dedupe(rows: list[dict]) -> list[dict]:
-    """One row per key: a list naming the same host twice (http and https) keeps its first entry."""
-    seen, out = set(), []
+    """One row per key. Where a list rates renderings of one site apiece (m.espn.com, espn.com), the
+    row written exactly as the key wins; otherwise the list's first row for the key."""
+    chosen: dict[str, dict] = {}
     for row in rows:
-        if row["domain"] and row["domain"] not in seen:
-            seen.add(row["domain"])
-            out.append(row)
-    return out
+        key = row["domain"]
+        if not key:
+            continue
+        exact = row.pop("_raw", key) == key
+        if key not in chosen or (exact and not chosen[key]["_exact"]):
+            chosen[key] = {**row, "_exact": exact}
+    return [{k: v for k, v in row.items() if k != "_exact"} for row in chosen.values()]
 
 
 def _slug_name(ref: str) -> str | None:
@@ -97,7 +101,8 @@ def _parse_lin(files: dict[str, bytes]) -> list[dict]:
         pc1 = _float(row.get("pc1"))
         if pc1 is None:
             continue
-        rows.append({"domain": list_key(row["domain"]), "value": pc1, "quality": round(pc1, 4), "rater": "lin2023"})
+        rows.append({"domain": list_key(row["domain"]), "_raw": row["domain"].strip().lower(), "value": pc1,
+                     "quality": round(pc1, 4), "rater": "lin2023"})
     return _dedupe(rows)
 
 
