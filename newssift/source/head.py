@@ -16,13 +16,13 @@ class SourceHead(Head):
     needs = ()
     languages = None  # domains and self-references do not depend on the article's language
     description = "Outlet ratings from open lists, each named and dated."
+    _index = None  # the outlet-name index, built on the first article without a URL
 
     def load(self) -> None:
         from newssift.source.ratings import INSTALL_MESSAGE, lists_installed
 
         if not lists_installed(self.context.db_url):
             raise ResourceMissing(INSTALL_MESSAGE)
-        self._index = None
 
     def _names(self):
         if self._index is None:

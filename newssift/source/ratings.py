@@ -10,6 +10,7 @@ one list per rater, so that three copies of MBFC's verdict count once.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from functools import lru_cache
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from newssift.errors import InputError, ResourceMissing
 from newssift.source import store
-from newssift.source.domains import ParsedSource, list_key, parse_source, to_unicode
+from newssift.source.domains import ParsedSource, list_key, parse_source
 from newssift.source.lists import BUILTIN_LISTS, RATER_PREFERENCE, even_labels
 
 # low < 0.4 <= mixed < 0.7 <= high. With these bounds every evenly spaced label scale the lists use
@@ -37,10 +38,6 @@ def quality_label(quality: float | None) -> str:
     if quality < HIGH_FROM:
         return "mixed"
     return "high"
-
-
-def installed_lists(db_url: str | None = None) -> list[dict]:
-    return store.list_rows(db_url)
 
 
 def lists_installed(db_url: str | None = None) -> bool:
@@ -332,7 +329,7 @@ def add_user_list(file: str | Path, name: str, scale: str, db_url: str | None = 
         "scale": f"{scale} ({scale_words})", "quality_rule": rule, "licence": None, "url": None,
         "citation": None, "kind": "user", "installed_from": str(path.resolve()),
         "files": [{"path": str(path.resolve()), "url": None,
-                   "sha256": __import__("hashlib").sha256(path.read_bytes()).hexdigest()}],
+                   "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}],
     }
     count = store.replace_list(meta, rows, db_url)
     _name_index.cache_clear()
@@ -356,7 +353,3 @@ def name_index(db_url: str | None = None):
     """The outlet name → domain index, rebuilt when lists are reinstalled."""
     stamp = "|".join(f"{r['name']}@{r['installed_at']}" for r in store.list_rows(db_url))
     return _name_index(db_url, stamp)
-
-
-def display_domain(domain: str) -> str:
-    return to_unicode(domain)
