@@ -38,7 +38,10 @@ _CLUES: list[tuple[str, float, re.Pattern]] = [
     ("self-reference", 3.0, re.compile(
         rf"\b(?:[Ww]e|[Aa]ll of us|[Ee]veryone|[Tt]he team)\s+(?:here\s+)?at\s+{_NAME}")),
     ("self-reference", 3.0, re.compile(rf"{_SENTENCE_START}Here at\s+{_NAME}(?=,?\s+we\b)", re.M)),
-    ("newsletter", 2.0, re.compile(rf"{_NAME}(?:'s|’s)\s+(?:newsletter|daily briefing|podcast|app)\b")),
+    # an invitation to the outlet's own newsletter; "Trump's podcast" is not one
+    ("newsletter", 2.0, re.compile(
+        rf"\b(?:[Ss]ign up for|[Ss]ubscribe to|[Gg]et|[Rr]eceive)\s+{_NAME}(?:'s|’s)\s+(?:free\s+)?"
+        r"(?:daily\s+|weekly\s+|morning\s+|evening\s+)?(?:newsletter|briefing|email)s?\b")),
     ("byline", 2.0, re.compile(
         rf"^[ \t]*By\s+{_WORD}(?:\s+{_WORD}){{0,3}}\s*(?:,|\||—|–|-|for)\s*{_NAME}[ \t]*$", re.M)),
     ("staff byline", 2.0, re.compile(
