@@ -86,6 +86,7 @@ def test_status_records_checksums_and_sources(sources_db):
 def test_unknown_domain_is_unrated(sources_db):
     result = lookup_source("no-such-outlet-xq7.example", db_url=sources_db["db_url"])
     assert result["quality"] is None and result["label"] == "unrated" and result["ratings"] == []
+    assert result["status"] == "ok" and "installed lists rates no-such-outlet-xq7.example" in result["messages"][0]
 
 
 def test_most_specific_key_wins(sources_db):

@@ -53,7 +53,10 @@ def lookup_source(domain_or_url: str, db_url: str | None = None) -> dict:
     lists = store.list_rows(db_url)
     if not lists:
         raise ResourceMissing(INSTALL_MESSAGE)
-    return source_object(parsed, db_url=db_url, lists=lists)
+    result = source_object(parsed, db_url=db_url, lists=lists)
+    # the same status/messages pair a report section carries (the head leaves them to the report)
+    messages = [] if result["ratings"] else [f"None of the {len(lists)} installed lists rates {parsed.domain}."]
+    return {"status": "ok", "messages": messages, **result}
 
 
 def source_object(parsed: ParsedSource, db_url: str | None = None, lists: list[dict] | None = None) -> dict:
