@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from tests.conftest_sources import sources_db  # noqa: F401  (session fixture)
 from tests.servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, free_port, xss_report
 
 
@@ -256,3 +257,22 @@ def test_url_only_is_fetched_through_the_guard(client, db_url, tmp_path):
         assert fetched.json()["article"]["url"] == url
     finally:
         pages.shutdown()
+
+
+def test_source_card_with_the_rating_lists_installed(sources_db):
+    from newssift.api import create_app
+
+    with LiveServer(create_app(db_url=sources_db["db_url"])) as live, \
+            httpx.Client(base_url=live.url, timeout=120) as c:
+        source = c.get("/api/sources/theduran.com")
+        assert source.status_code == 200, source.text
+        assert source.json()["domain"] == "theduran.com" and source.json()["label"] == "low"
+        assert c.get("/api/sources/" + "x" * 300).status_code == 422
+        assert c.get("/api/sources/not a domain").status_code == 422
+        posted = c.post("/api/analyze", json={"text": EXAMPLE.read_text("utf-8"), "url": EXAMPLE_URL}).json()
+        assert posted["source"]["domain"] == "theduran.com" and posted["source"]["ratings"]
+        page = c.get(posted["permalink"]).text
+        lists = [r.get("title") or r["list"] for r in posted["source"]["ratings"]]
+        from markupsafe import escape
+
+        assert all(str(escape(name)) in page for name in lists)
