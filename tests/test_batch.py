@@ -222,7 +222,8 @@ def test_dask_engine_equals_local_engine(tmp_path):
     corpus = write_jsonl(tmp_path / "c.jsonl", records)
     local, remote = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     run([corpus], out=local, progress=False)  # every head: the engines must agree on the full analysis
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    # a worker process of its own: articles and reports cross process boundaries, its own Analyzer
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
         counts = run([corpus], out=remote, engine="dask", scheduler=cluster.scheduler_address, progress=False)
     assert counts == {"analysed": 10, "errors": 0, "skipped": 0}
     one, two = read_results(local), read_results(remote)
