@@ -260,9 +260,9 @@ def create_app(db_url: str | None = None, api_keys: Sequence[str] = (), analyzer
     api_key_dep = [Depends(require_key)]
 
     @app.post("/api/analyze", dependencies=api_key_dep, summary="Analyse an article and store its report",
-              description="JSON with `text` or `html` (and the page's `url`, optional), or only `url` to fetch "
-                          "the page. Answers the report (see the report schema) with its stored `id` and "
-                          "`permalink`.")
+              description="JSON with text or html (and the page's url, optional), or only a url to fetch "
+                          "the page. Answers the report (see newssift/schema/report.schema.json) with its stored "
+                          "id and permalink.")
     async def api_analyze(body: AnalyzeRequest) -> JSONResponse:
         return JSONResponse(await run_in_threadpool(service.analyze, body))
 
@@ -359,9 +359,28 @@ def create_app(db_url: str | None = None, api_keys: Sequence[str] = (), analyzer
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs_page():
         # our own page from the OpenAPI document: Swagger UI would load scripts from a CDN
-        return page("docs.html", api=app.openapi(), keys=bool(service.api_keys))
+        return page("docs.html", api=app.openapi(), endpoints=_endpoints(app.openapi()), keys=bool(service.api_keys))
 
     return app
+
+
+def _endpoints(spec: dict) -> list[dict]:
+    """The OpenAPI document flattened for the docs page: method, path, parameters, body fields."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    endpoints = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            fields = []
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            ref = body.get("$ref", "").rsplit("/", 1)[-1]
+            for name, prop in schemas.get(ref, {}).get("properties", {}).items():
+                fields.append({"name": name, "description": prop.get("description", "")})
+            params = [{"name": p["name"], "where": p["in"], "required": p.get("required", False),
+                       "description": p.get("description") or p.get("schema", {}).get("description", "")}
+                      for p in op.get("parameters", [])]
+            endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                              "description": op.get("description", ""), "parameters": params, "fields": fields})
+    return endpoints
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, db_url: str | None = None, api_keys: Sequence[str] = ()) -> None:
