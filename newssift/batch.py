@@ -5,6 +5,7 @@ Output is JSONL, one line per item: ``{"id": ..., "report": {...}}`` or ``{"id":
 done, so a run killed at any point (even ``kill -9``) loses at most the line being written; the
 rerun truncates that torn line, skips every id already in the output, and carries on: nothing is
 lost and nothing is doubled. A failing item is recorded with its error and the run goes on.
+Items are known by id (see `newssift.ingest.corpus`): an id seen twice is analysed once.
 
 Engines: ``local`` (this process, or ``workers`` processes with one Analyzer each) and ``dask``
 (a dask.distributed cluster; each worker process keeps one Analyzer). Output order follows

@@ -7,7 +7,7 @@ WARC files (response records with an HTML payload, as in Common Crawl news).
 A bad item (a torn JSON line, an empty text, a binary file) is yielded with its error message so
 that a batch run records it and goes on; only an input that cannot be opened at all raises.
 Item ids are the corpus's own ids where it has them (the JSONL/CSV ``id``, the WARC record id),
-else the file's path relative to the folder, or ``FILE:LINE``.
+else the folder's name and the file's path inside it (``pages/2016/a.html``), or ``FILE:LINE``.
 """
 
 from __future__ import annotations
@@ -123,8 +123,9 @@ def read_csv(path: Path) -> Iterator[Item]:
 
 def read_folder(path: Path) -> Iterator[Item]:
     files = sorted(p for p in path.rglob("*") if p.is_file() and _document_kind(p))
+    prefix = path.resolve().name  # two folders in one run may both hold an "index.html"
     for file in files:
-        item_id = file.relative_to(path).as_posix()
+        item_id = f"{prefix}/{file.relative_to(path).as_posix()}"
         yield _guard(item_id, lambda: _read_document(file, item_id))
 
 
