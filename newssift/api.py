@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = settings.MAX_INPUT_BYTES + 64 * 1024  # an article at the input limit, plus JSON
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                            "base-uri 'none'; frame-ancestors 'none'")
+ANALYSIS_THREADS = 2  # threads for analyses (one runs at a time; the other ingests or stores meanwhile)
+MAX_QUEUED_ANALYSES = 64  # beyond this many accepted analyses, answer 429 rather than queue without end
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -124,12 +126,16 @@ class SecurityHeadersMiddleware:
 
 # -- the service: one Analyzer, the database, the keys ---------------------------------------------------
 class Service:
-    def __init__(self, db_url: str | None, api_keys: Sequence[str], analyzer=None, allow_private_network: bool = False):
+    def __init__(self, db_url: str | None, api_keys: Sequence[str], analyzer=None, allow_private_network: bool = False,
+                 max_queued_analyses: int = MAX_QUEUED_ANALYSES):
         self.db_url = db_url
         self.api_keys = tuple(k for k in api_keys if k)
         self._analyzer = analyzer
         self._analyzer_lock = threading.Lock()  # heads are not all thread-safe: one analysis at a time
         self.allow_private_network = allow_private_network
+        self._limiter = None  # created on first use, inside the event loop
+        self._waiting = 0  # analyses accepted and not finished (the event loop is one thread: no lock)
+        self.max_queued_analyses = max_queued_analyses
 
     def analyzer(self):
         if self._analyzer is None:
@@ -175,6 +181,22 @@ class Service:
         if request.title and not article.title:
             article.title = request.title
         return article
+
+    async def analyze_async(self, request: AnalyzeRequest) -> dict:
+        """`analyze` in a worker thread of its own pool: queued analyses never take the threads that
+        serve pages and stored reports; past `MAX_QUEUED_ANALYSES` waiting, a 429 asks to retry."""
+        import anyio
+
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(ANALYSIS_THREADS)
+        if self._waiting >= self.max_queued_analyses:
+            raise HTTPException(429, f"{self._waiting} analyses are waiting; retry in a few seconds.",
+                                headers={"Retry-After": "5"})
+        self._waiting += 1
+        try:
+            return await anyio.to_thread.run_sync(self.analyze, request, limiter=self._limiter)
+        finally:
+            self._waiting -= 1
 
     def analyze(self, request: AnalyzeRequest) -> dict:
         """Blocking: ingest, analyse, store. Runs in a worker thread."""
@@ -226,12 +248,13 @@ def _optional_module(module: str, function: str):
 
 # -- the app -----------------------------------------------------------------------------------------------
 def create_app(db_url: str | None = None, api_keys: Sequence[str] = (), analyzer=None,
-               max_request_bytes: int = MAX_REQUEST_BYTES, allow_private_network: bool = False) -> FastAPI:
+               max_request_bytes: int = MAX_REQUEST_BYTES, allow_private_network: bool = False,
+               max_queued_analyses: int = MAX_QUEUED_ANALYSES) -> FastAPI:
     """The FastAPI app: the JSON API under /api, the page at /, stored reports, the outlet dashboard."""
     from newssift.web import render
     from newssift.web.dashboard import outlet_context, outlets_context
 
-    service = Service(db_url, api_keys, analyzer, allow_private_network)
+    service = Service(db_url, api_keys, analyzer, allow_private_network, max_queued_analyses)
     app = FastAPI(title="newssift", version=__version__, docs_url=None, redoc_url=None,
                   description="Read a news article and see, with the evidence, how far to trust it.")
     app.state.service = service
@@ -264,7 +287,7 @@ def create_app(db_url: str | None = None, api_keys: Sequence[str] = (), analyzer
                           "the page. Answers the report (see newssift/schema/report.schema.json) with its stored "
                           "id and permalink.")
     async def api_analyze(body: AnalyzeRequest) -> JSONResponse:
-        return JSONResponse(await run_in_threadpool(service.analyze, body))
+        return JSONResponse(await service.analyze_async(body))
 
     @app.get("/api/reports/{report_id}", dependencies=api_key_dep, summary="A stored report")
     async def api_report(report_id: str) -> JSONResponse:
@@ -329,7 +352,7 @@ def create_app(db_url: str | None = None, api_keys: Sequence[str] = (), analyzer
         body = AnalyzeRequest(text=form["text"] if form["text"].strip() else None, url=form["url"] or None,
                               title=form["title"] or None)
         try:
-            result = await run_in_threadpool(service.analyze, body)
+            result = await service.analyze_async(body)
         except NewssiftError as exc:
             return await index_page(str(exc), form, _error_status(exc))
         return RedirectResponse(result["permalink"], status_code=303)

@@ -276,3 +276,32 @@ def test_source_card_with_the_rating_lists_installed(sources_db):
         from markupsafe import escape
 
         assert all(str(escape(name)) in page for name in lists)
+
+
+def test_a_full_analysis_queue_answers_429_and_pages_still_load(db_url):
+    import concurrent.futures
+    import threading
+
+    from newssift.api import create_app
+    from newssift.pipeline import Analyzer
+
+    release = threading.Event()
+
+    class HeldAnalyzer(Analyzer):  # the real analysis, held until the test lets it go
+        def analyze(self, article):
+            release.wait(30)
+            return super().analyze(article)
+
+    app = create_app(db_url=db_url, analyzer=HeldAnalyzer(), max_queued_analyses=2)
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as c, \
+            concurrent.futures.ThreadPoolExecutor(4) as pool:
+        held = [pool.submit(c.post, "/api/analyze", json={"text": f"The mayor said the bridge will reopen. {i}"})
+                for i in range(2)]
+        deadline = time.monotonic() + 20
+        while app.state.service._waiting < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        refused = c.post("/api/analyze", json={"text": "One more."})
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "5"
+        assert c.get("/").status_code == 200 and c.get("/api/reports").status_code == 200
+        release.set()
+        assert [f.result().status_code for f in held] == [200, 200]
