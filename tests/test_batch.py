@@ -276,3 +276,61 @@ def test_an_article_past_the_time_limit_is_an_error_item(monkeypatch):
     by_id = {item_id: (report, error) for item_id, report, error in results}
     assert "longer than 0.5 s" in by_id["stuck"][1]
     assert all(by_id[r["id"]][0]["article"]["title"] == r["title"] for r in records)
+
+
+# -- hostile corpus files: every item is an Article or an error message, never a crash ----------------
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_LINE = st.one_of(
+    st.binary(max_size=200),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.fixed_dictionaries({"id": st.one_of(st.text(max_size=20), st.integers(), st.none()),
+                           "text": st.one_of(st.text(max_size=300), st.integers(), st.none()),
+                           "title": st.one_of(st.text(max_size=40), st.none(), st.lists(st.integers())),
+                           "url": st.one_of(st.text(max_size=40), st.none())}).map(
+        lambda d: json.dumps(d).encode("utf-8")),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, max_size=8))
+def test_any_jsonl_bytes_give_items_or_errors(tmp_path, lines):
+    from newssift.article import Article
+    from newssift.ingest.corpus import read_corpus
+
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes(b"\n".join(line.replace(b"\n", b" ") for line in lines))
+    for item_id, value in read_corpus(path):
+        assert isinstance(item_id, str) and item_id
+        assert isinstance(value, (Article, str))
+        if isinstance(value, str):
+            assert value and "Traceback" not in value
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=600))
+def test_any_csv_bytes_give_items_errors_or_one_clear_error(tmp_path, body):
+    from newssift.article import Article
+    from newssift.errors import InputError
+    from newssift.ingest.corpus import read_corpus
+
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(b"id,title,text,url\n" + body)
+    try:
+        items = list(read_corpus(path))
+    except InputError as exc:  # a file that is not a CSV corpus at all
+        assert str(exc)
+        return
+    assert all(isinstance(i, str) and isinstance(v, (Article, str)) for i, v in items)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=800),
+                      st.binary(max_size=300).map(lambda b: b"WARC/1.0\r\nWARC-Type: response\r\n" + b)))
+def test_any_warc_bytes_give_errors_not_crashes(tmp_path, body):
+    from newssift.ingest.corpus import read_corpus
+
+    path = tmp_path / "fuzz.warc"
+    path.write_bytes(body)
+    for item_id, value in read_corpus(path):
+        assert isinstance(item_id, str) and item_id

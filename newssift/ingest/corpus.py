@@ -161,39 +161,51 @@ def _read_limited(file: Path) -> bytes:
 
 def read_warc(path: Path) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
-    limit = settings.MAX_INPUT_BYTES
     with open(path, "rb") as handle:
-        try:
-            for record in ArchiveIterator(handle):
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
-                if "html" not in content_type:
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                item_id = record.rec_headers.get_header("WARC-Record-ID") or url
-                status = record.http_headers.get_statuscode()
-                if status and not status.startswith("2"):
-                    continue  # redirects and errors are not articles
-                try:
-                    data = record.content_stream().read(limit + 1)
-                except Exception as exc:  # a damaged or bomb-compressed payload
-                    yield item_id, f"The record's payload cannot be read: {type(exc).__name__}: {exc}"
-                    continue
-                if len(data) > limit:
-                    yield item_id, f"The page is larger than {limit:,} bytes."
-                    continue
+        records = iter(ArchiveIterator(handle))
+        index = 0
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # warcio raises many kinds on damaged files; the rest is unreadable
+                yield f"{path.name}:record-{index}", f"The WARC file is damaged after {index} records: {exc or type(exc).__name__}"
+                break
+            index += 1
+            try:
+                item = _warc_item(record)
+            except Exception as exc:
+                item = (f"{path.name}:record-{index}", f"The WARC record cannot be read: {type(exc).__name__}: {exc}")
+            if item is not None:
+                yield item
 
-                def make(data=data, url=url, item_id=item_id):
-                    article = html_article(data, url=url)
-                    article.external_id = item_id
-                    return article
 
-                yield _guard(item_id, make)
-        except ArchiveLoadFailed as exc:
-            yield f"{path.name}:damaged", f"The WARC file is damaged: {exc}"
+def _warc_item(record) -> Item | None:
+    """A response record with an HTML payload as an item; other records are not articles (None)."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+    status = record.http_headers.get_statuscode() or ""
+    if "html" not in content_type or not status.startswith("2"):
+        return None  # images, redirects, errors
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    item_id = record.rec_headers.get_header("WARC-Record-ID") or url or "unnamed-record"
+    limit = settings.MAX_INPUT_BYTES
+    try:
+        data = record.content_stream().read(limit + 1)
+    except Exception as exc:  # a damaged or bomb-compressed payload
+        return item_id, f"The record's payload cannot be read: {type(exc).__name__}: {exc}"
+    if len(data) > limit:
+        return item_id, f"The page is larger than {limit:,} bytes."
+
+    def make():
+        article = html_article(data, url=url)
+        article.external_id = item_id
+        return article
+
+    return _guard(item_id, make)
 
 
 def _open_binary(path: Path):
