@@ -407,9 +407,16 @@ def _endpoints(spec: dict) -> list[dict]:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, db_url: str | None = None, api_keys: Sequence[str] = ()) -> None:
-    """Run the service with uvicorn until interrupted (``newssift serve``)."""
+    """Run the service with uvicorn until interrupted (``newssift serve``).
+
+    API keys: `api_keys` (``--api-key``, repeatable) and/or ``$NEWSSIFT_API_KEYS`` (comma-separated).
+    """
+    import os
+
     import uvicorn
 
+    # keys may come from the environment too: a command line is visible to every user of the machine
+    api_keys = list(api_keys) + [k.strip() for k in os.environ.get("NEWSSIFT_API_KEYS", "").split(",") if k.strip()]
     app = create_app(db_url=db_url, api_keys=api_keys)
     # load the models and create the tables before the first request, not during it
     app.state.service.analyzer().heads()

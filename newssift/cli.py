@@ -338,7 +338,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL for stored reports."),
-    api_key: Optional[List[str]] = typer.Option(None, "--api-key", help="Require this key (repeatable)."),
+    api_key: Optional[List[str]] = typer.Option(None, "--api-key",
+                                                help="Require this key on /api (repeatable; or $NEWSSIFT_API_KEYS)."),
 ):
     """Serve the web page and the JSON API (OpenAPI at /docs)."""
     call("newssift.api:serve", host=host, port=port, db_url=db, api_keys=api_key or [])

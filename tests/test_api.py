@@ -196,8 +196,8 @@ def test_concurrent_requests_do_not_block_the_event_loop(client):
 
 def test_cli_serve_starts_a_server(tmp_path):
     port = free_port()
-    env = {**os.environ, "NEWSSIFT_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "newssift.cli", "serve", "--port", str(port),
+    env = {**os.environ, "NEWSSIFT_HOME": str(tmp_path), "NEWSSIFT_API_KEYS": "env-key"}
+    proc = subprocess.Popen([sys.executable, "-m", "newssift.cli", "serve", "--port", str(port), "--api-key", "cli-key",
                              "--db", f"sqlite:///{tmp_path / 'r.db'}"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -212,6 +212,10 @@ def test_cli_serve_starts_a_server(tmp_path):
                 time.sleep(0.2)
         assert response.json()["status"] == "ok"
         assert "<form" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+        reports = f"http://127.0.0.1:{port}/api/reports"
+        assert httpx.get(reports, timeout=5).status_code == 401
+        assert httpx.get(reports, headers={"X-API-Key": "cli-key"}, timeout=5).status_code == 200
+        assert httpx.get(reports, headers={"X-API-Key": "env-key"}, timeout=5).status_code == 200
     finally:
         proc.terminate()
         proc.wait(20)
