@@ -14,6 +14,22 @@ EXAMPLE_URL = "https://theduran.com/confirmed-trump-and-putin-will-work-together
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
+_analyzers: dict = {}
+
+
+def shared_analyzer(heads: str | None = None, db_url: str | None = None):
+    """One Analyzer per (heads, database) for the whole test session: models load once.
+
+    `heads` names a subset ("source,summary") for tests about the service rather than the analysis.
+    """
+    from newssift.batch import resolve_heads
+    from newssift.pipeline import Analyzer
+
+    key = (heads, db_url)
+    if key not in _analyzers:
+        _analyzers[key] = Analyzer(heads=resolve_heads(heads) if heads else None, db_url=db_url)
+    return _analyzers[key]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -95,6 +111,18 @@ def example_report(title: str | None = None, url: str | None = EXAMPLE_URL, spea
                       "publisher": "Example Checks", "url": "https://factcheck.example.org/putin-call",
                       "date": "2016-11-15"},
     }]
+    l_start, l_end = _find(text, "pathetic")
+    report.stop["hyperpartisan"] = {
+        "score": 0.87, "hyperpartisan": True, "model": "hand-made",
+        "reasons": [{"kind": "loaded_language", "text": "Loaded words such as “pathetic”.",
+                     "evidence": [span_dict(text, l_start, l_end)]}]}
+    s_start, s_end = _find(text, "In other words the two leaders are working to jointly rid the world of Al Qaeda and ISIS")
+    report.stop["headline"] = {
+        "title": article.title, "stance": "discuss", "model": "hand-made", "overstates": True,
+        "stance_scores": {"agree": 0.3, "disagree": 0.02, "discuss": 0.6, "unrelated": 0.08},
+        "cues": [{"kind": "capitals", "text": "The headline shouts: CONFIRMED.", "start": 0, "end": 9,
+                  "field": "title", "outside_text": True}] if article.title.startswith("CONFIRMED") else [],
+        "closest_sentence": span_dict(text, s_start, s_end, similarity=0.61)}
     report.source.update({"domain": "theduran.com", "outlet": "The Duran", "quality": 0.12, "label": "low",
                           "ratings": [{"list": "Example ratings", "version": "2024-01", "scale": "0-1",
                                        "value": 0.12, "quality": 0.12}]})
@@ -102,7 +130,7 @@ def example_report(title: str | None = None, url: str | None = EXAMPLE_URL, spea
                           ("coverage", "coverage"), ("source", "source"), ("summary", "summary")):
         report.set_head_status(head, section, "ok")
     report.summary = {"verdict": "Low-rated outlet; heavy loaded language.", "low_credibility": 0.8,
-                      "points": [{"text": "6 persuasion techniques marked."}]}
+                      "points": [{"text": "6 persuasion techniques marked.", "evidence": [{"path": "stop.techniques"}]}]}
     if validate:
         report.validate()
     return report

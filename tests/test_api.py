@@ -11,7 +11,10 @@ import httpx
 import pytest
 
 from tests.conftest_sources import sources_db  # noqa: F401  (session fixture)
-from tests.servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, free_port, xss_report
+from tests.servekit import (EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, free_port, shared_analyzer,
+                            xss_report)
+
+CHEAP = "summary"  # for tests about the service, not the analysis
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +26,8 @@ def db_url(tmp_path_factory):
 def server(db_url):
     from newssift.api import create_app
 
-    with LiveServer(create_app(db_url=db_url, max_request_bytes=200_000)) as live:
+    # the full analysis: the example article must come back with its whole report
+    with LiveServer(create_app(db_url=db_url, max_request_bytes=200_000, analyzer=shared_analyzer())) as live:
         yield live
 
 
@@ -164,7 +168,7 @@ def test_form_post_analyses_and_redirects_to_the_permanent_link(client):
 def test_api_keys_are_enforced(db_url):
     from newssift.api import create_app
 
-    with LiveServer(create_app(db_url=db_url, api_keys=["k-123"])) as live, \
+    with LiveServer(create_app(db_url=db_url, api_keys=["k-123"], analyzer=shared_analyzer(CHEAP))) as live, \
             httpx.Client(base_url=live.url, timeout=60) as c:
         body = {"text": "The mayor said the bridge will reopen in May after repairs."}
         assert c.post("/api/analyze", json=body).status_code == 401
@@ -179,12 +183,16 @@ def test_api_keys_are_enforced(db_url):
         assert c.get("/").status_code == 200 and 'name="api_key"' in c.get("/").text
 
 
-def test_concurrent_requests_do_not_block_the_event_loop(client):
-    """Analyses run in a worker thread: the health check answers while they run."""
+def test_concurrent_requests_do_not_block_the_event_loop(db_url):
+    """Analyses run in worker threads: the health check and pages answer while they run."""
     import concurrent.futures
 
+    from newssift.api import create_app
+
     text = EXAMPLE.read_text("utf-8")
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    with LiveServer(create_app(db_url=db_url, analyzer=shared_analyzer(CHEAP))) as live, \
+            httpx.Client(base_url=live.url, timeout=120) as client, \
+            concurrent.futures.ThreadPoolExecutor(8) as pool:
         posts = [pool.submit(client.post, "/api/analyze", json={"text": text + f"\n\nEdition {i}."})
                  for i in range(6)]
         healths = [pool.submit(client.get, "/api/health") for _ in range(10)]
@@ -221,16 +229,6 @@ def test_cli_serve_starts_a_server(tmp_path):
         proc.wait(20)
 
 
-def test_cli_analyze_writes_a_standalone_html_report(tmp_path):
-    out = tmp_path / "report.html"
-    env = {**os.environ, "NEWSSIFT_HOME": str(tmp_path)}
-    subprocess.run([sys.executable, "-m", "newssift.cli", "analyze", str(EXAMPLE), "--url", EXAMPLE_URL,
-                    "--format", "html", "--out", str(out)], env=env, check=True, capture_output=True, timeout=300)
-    html = out.read_text("utf-8")
-    assert html.startswith("<!doctype html>") and "Content-Security-Policy" in html
-    assert "Vyacheslav Volodin told NTV Channel" in html and "<script" not in html
-
-
 def test_url_only_is_fetched_through_the_guard(client, db_url, tmp_path):
     import functools
     import http.server
@@ -254,7 +252,8 @@ def test_url_only_is_fetched_through_the_guard(client, db_url, tmp_path):
         # a service allowed to reach the private network fetches and analyses the page
         from newssift.api import create_app
 
-        with LiveServer(create_app(db_url=db_url, allow_private_network=True)) as live:
+        app = create_app(db_url=db_url, allow_private_network=True, analyzer=shared_analyzer(CHEAP))
+        with LiveServer(app) as live:
             fetched = httpx.post(f"{live.url}/api/analyze", json={"url": url}, timeout=120)
         assert fetched.status_code == 200, fetched.text
         assert "Russian President Putin and US President-elect Trump" in fetched.json()["article"]["text"]
@@ -266,7 +265,8 @@ def test_url_only_is_fetched_through_the_guard(client, db_url, tmp_path):
 def test_source_card_with_the_rating_lists_installed(sources_db):
     from newssift.api import create_app
 
-    with LiveServer(create_app(db_url=sources_db["db_url"])) as live, \
+    analyzer = shared_analyzer("source,summary", db_url=sources_db["db_url"])
+    with LiveServer(create_app(db_url=sources_db["db_url"], analyzer=analyzer)) as live, \
             httpx.Client(base_url=live.url, timeout=120) as c:
         source = c.get("/api/sources/theduran.com")
         assert source.status_code == 200, source.text
@@ -296,7 +296,9 @@ def test_a_full_analysis_queue_answers_429_and_pages_still_load(db_url):
             release.wait(30)
             return super().analyze(article)
 
-    app = create_app(db_url=db_url, analyzer=HeldAnalyzer(), max_queued_analyses=2)
+    from newssift.batch import resolve_heads
+
+    app = create_app(db_url=db_url, analyzer=HeldAnalyzer(heads=resolve_heads(CHEAP)), max_queued_analyses=2)
     with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as c, \
             concurrent.futures.ThreadPoolExecutor(4) as pool:
         held = [pool.submit(c.post, "/api/analyze", json={"text": f"The mayor said the bridge will reopen. {i}"})

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from tests.servekit import LiveServer, example_report, free_port
+from tests.servekit import LiveServer, example_report, free_port, shared_analyzer
 
 
 def _pg_bin() -> str | None:
@@ -146,7 +146,8 @@ def test_api_on_postgres(pg_url):
 
     from newssift.api import create_app
 
-    with LiveServer(create_app(db_url=pg_url)) as live, httpx.Client(base_url=live.url, timeout=120) as client:
+    app = create_app(db_url=pg_url, analyzer=shared_analyzer("summary", db_url=pg_url))
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=120) as client:
         body = {"text": "The council said on Tuesday that the bridge will reopen in May after repairs costing "
                         "four million euros.", "url": "https://news.example.org/bridge"}
         posted = client.post("/api/analyze", json=body)

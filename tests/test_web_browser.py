@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, xss_report
+from tests.servekit import EXAMPLE, EXAMPLE_URL, XSS, LiveServer, example_report, shared_analyzer, xss_report
 
 CHROMIUM = os.environ.get("NEWSSIFT_CHROMIUM", "/usr/bin/chromium")
 
@@ -24,7 +24,7 @@ def db_url(tmp_path_factory):
 def server(db_url):
     from newssift.api import create_app
 
-    with LiveServer(create_app(db_url=db_url)) as live:
+    with LiveServer(create_app(db_url=db_url, analyzer=shared_analyzer())) as live:
         yield live
 
 
@@ -179,3 +179,14 @@ def test_standalone_report_file_renders_and_is_inert(page, tmp_path):
     assert page.locator("#article-text mark.tech").count() >= 7
     assert page.locator("mark.tech").first.evaluate("m => getComputedStyle(m).backgroundColor") != "rgba(0, 0, 0, 0)"
     assert page.evaluate("window.__xss") is None and page.dialogs == []
+
+
+def test_stop_section_shows_tone_and_headline(server, page, db_url):
+    from newssift.store import store_report
+
+    report_id = store_report(example_report(extra_text="\n\nTone edition."), db_url=db_url)
+    page.goto(f"{server.url}/reports/{report_id}")
+    assert "Hyperpartisan: score 87%" in page.locator(".hyperpartisan").inner_text()
+    assert "pathetic" in page.locator(".reasons").inner_text()
+    stance = page.locator(".headline-stance").inner_text()
+    assert "discusses the headline" in stance and "claims more than the body supports" in stance
