@@ -349,8 +349,8 @@ def serve(
 def batch(
     inputs: List[str] = typer.Argument(..., help="JSONL, CSV, WARC files, or folders of HTML/text files."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write one report per line here (JSONL)."),
-    db: Optional[str] = typer.Option(None, "--db", help="Or store reports in this database."),
-    workers: int = typer.Option(1, "--workers", "-w"),
+    db: Optional[str] = typer.Option(None, "--db", help="And/or store reports in this database (resumable too)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Processes, each with its own Analyzer (local engine)."),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address."),
     heads: Optional[str] = typer.Option(None, "--heads",
