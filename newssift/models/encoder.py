@@ -92,8 +92,12 @@ def load_weights(base_dir: Path, lora_path: Path | None) -> dict[str, np.ndarray
 
 
 # -- ONNX graph ----------------------------------------------------------------------------------
-def build_onnx(weights: dict[str, np.ndarray]):
-    """A BERT encoder graph: input_ids, attention_mask (B, T) int64 → last_hidden_state (B, T, 384)."""
+def build_onnx(weights: dict[str, np.ndarray], layer_outputs: tuple[int, ...] = ()):
+    """A BERT encoder graph: input_ids, attention_mask (B, T) int64 → last_hidden_state (B, T, 384).
+
+    `layer_outputs` adds outputs ``layer<i>`` (the states after layer i) for training, which
+    fine-tunes the top layers from cached lower-layer states.
+    """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -159,13 +163,17 @@ def build_onnx(weights: dict[str, np.ndarray]):
         x = layer_norm(node("Add", [attn, x]), f"{p}.attention.output.LayerNorm")
         hidden = gelu(linear(x, f"{p}.intermediate.dense"))
         x = layer_norm(node("Add", [linear(hidden, f"{p}.output.dense"), x]), f"{p}.output.LayerNorm")
+        if i in layer_outputs:
+            nodes.append(helper.make_node("Identity", [x], [f"layer{i}"]))
 
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     graph = helper.make_graph(
         nodes, "minilm_encoder",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN])],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN])]
+        + [helper.make_tensor_value_info(f"layer{i}", TensorProto.FLOAT, ["batch", "seq", HIDDEN])
+           for i in sorted(layer_outputs)],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="newssift")
     model.ir_version = 8
@@ -244,6 +252,17 @@ def best_window(n: int, starts: list[int], content: int) -> tuple[np.ndarray, np
         best[better] = w
         best_margin[better] = margin[better]
     return best, pos - np.asarray(starts, dtype=np.int64)[best]
+
+
+def merge_windows(n: int, starts: list[int], window_states: list[np.ndarray], content: int = WINDOW - 2) -> np.ndarray:
+    """(n, 384) token states from per-window states ([CLS] ... [SEP]), each token from its most central window."""
+    merged = np.zeros((n, HIDDEN), dtype=np.float32)
+    if n:
+        best, local = best_window(n, starts, content)
+        for w in range(len(starts)):
+            sel = best == w
+            merged[sel] = window_states[w][local[sel] + 1]  # +1: skip [CLS]
+    return merged
 
 
 class Encoder:
@@ -339,13 +358,7 @@ class Encoder:
         states = self.run_windows(windows) if windows else []
         results = []
         for text, ids, offsets, starts, first in plans:
-            n = len(ids)
-            merged = np.zeros((n, HIDDEN), dtype=np.float32)
-            if n:
-                best, local = best_window(n, starts, content)
-                for w in range(len(starts)):
-                    sel = best == w
-                    merged[sel] = states[first + w][local[sel] + 1]  # +1: skip [CLS]
+            merged = merge_windows(len(ids), starts, states[first:first + len(starts)], content)
             results.append(EncodedText(text, ids, offsets, merged))
         return results
 
