@@ -312,7 +312,7 @@ def load_states(art, cache: Path, key: str = "final"):
 
 
 # -- the token tagger ------------------------------------------------------------------------------
-def train_tagger(encoded, articles, *, hidden: int = 256, epochs: int = 4, seed: int = 13) -> dict:
+def train_tagger(encoded, articles, *, hidden: int = 128, epochs: int = 3, seed: int = 13) -> dict:
     """A one-hidden-layer tagger over each token and its neighbours (see stop.propaganda.tagger_forward)."""
     import torch
 
@@ -333,10 +333,10 @@ def train_tagger(encoded, articles, *, hidden: int = 256, epochs: int = 4, seed:
     pos_weight[-1] = 1.0
     net = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(),
                               torch.nn.Dropout(0.1), torch.nn.Linear(hidden, y.shape[1]))
-    optim = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    optim = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=0.01)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     gen = torch.Generator().manual_seed(seed)
-    batch = 512
+    batch = 2048
     for epoch in range(epochs):
         perm = torch.randperm(len(x), generator=gen)
         total = 0.0
@@ -405,7 +405,7 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
 
     gold_si = {a.id: [(s, e) for s, e, _ in a.spans] for a in valid}
     best_dec = None
-    for threshold in np.arange(0.2, 0.86, 0.05):
+    for threshold in np.arange(0.1, 0.86, 0.05):
         for gap in (0, 1, 2):
             for min_chars in (3, 8):
                 dec = {"threshold": round(float(threshold), 2), "gap": gap, "min_chars": min_chars}
@@ -426,7 +426,7 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
     return {"tagger": tagger, "tc": tc_params, "tc_choice": tc_choice, "decoding": decoding, "validation": metrics}
 
 
-def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, finetune_seconds: float = 1200.0) -> dict:
+def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, finetune_seconds: float = 900.0) -> dict:
     """Rebuild the propaganda head and the encoder's LoRA delta from the PTC train folder.
 
     Both the head on the frozen base encoder and the head on the fine-tuned encoder are scored on
@@ -465,7 +465,12 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
     encode_seconds = time.time() - t_enc
     base_states = {a.id: load_states(a, base_cache) for a in articles}
 
-    tagger = train_tagger([base_states[a.id] for a in train], train)
+    tagger_cache = base_cache / "tagger.npz"  # reruns (e.g. after a later stage failed) reuse it
+    if tagger_cache.is_file():
+        tagger = dict(np.load(tagger_cache))
+    else:
+        tagger = train_tagger([base_states[a.id] for a in train], train)
+        np.savez(tagger_cache, **tagger)
     frozen = _fit_head(train, valid, base_states, tagger, base.fingerprint)
     frozen["fingerprint"] = base.fingerprint
     _say(f"frozen base encoder: {frozen['validation']}")
@@ -550,7 +555,7 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
     (head_dir / "MODEL_CARD.md").write_text(f"""# Propaganda techniques head (SemEval-2020 Task 11, 14 techniques)
 
 - `head.npz`: a per-wordpiece tagger over the shared encoder's token states (each token with its
-  two neighbours → 256 ReLU units → 14 technique sigmoids + one "any technique" sigmoid) and a
+  two neighbours → 128 ReLU units → 14 technique sigmoids + one "any technique" sigmoid) and a
   logistic-regression technique classifier over spans (pooled states, mean/max tagger
   probabilities, span length, repetition of the phrase elsewhere in the article, punctuation).
 - `config.json`: span decoding ({config['decoding']}), encoder fingerprint

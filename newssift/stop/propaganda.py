@@ -140,7 +140,7 @@ def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -
     lower = text.lower()
     repeats = max(0, lower.count(phrase) - 1) if len(phrase) >= 2 else 0
     words = re.findall(r"\w{4,}", phrase)
-    word_repeats = max((len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words), default=0)
+    word_repeats = max([len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words] + [0])
     before = text[max(0, start - 1):start]
     after = text[end:end + 1]
     n_words = len(phrase.split())
