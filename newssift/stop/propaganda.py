@@ -104,6 +104,7 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
     if len(probs) == 0:
         return []
     threshold = float(decoding.get("threshold", 0.5))
+    peak = float(decoding.get("peak", threshold))  # a span needs one token this sure (hysteresis)
     gap = int(decoding.get("gap", 1))
     min_chars = int(decoding.get("min_chars", 3))
     p = probs[:, -1]
@@ -116,6 +117,8 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
             runs.append([int(i)])
     spans = []
     for run in runs:
+        if p[run].max() < peak:
+            continue
         first, last = run[0], run[-1]
         s, e = word_bounds(text, int(encoded.token_offsets[first, 0]), int(encoded.token_offsets[last, 1]))
         if e - s < min_chars:
