@@ -36,6 +36,8 @@ def evaluate(path: str | Path, model_dir: str | Path | None = None) -> dict:
             encoder = get_encoder()
         except Exception:  # noqa: BLE001 - the text-only combiner serves
             encoder = None
+        if encoder is not None and encoder.fingerprint != artefact["encoder_fingerprint"]:
+            encoder = None  # trained on another encoder: its block would read the wrong features
     probs = []
     for n, row in enumerate(rows, 1):
         article = Article(text=row.text, title=row.title)

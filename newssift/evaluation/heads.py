@@ -23,7 +23,7 @@ def run_head(head_class: type[Head], articles: Iterable[Article], batch_size: in
     head = head_class(Context())
     head.load()
     encoder = None
-    if "encoder" in head.needs:
+    if "encoder" in head.needs and getattr(head, "uses_encoder", True):
         try:
             from newssift.models.encoder import get_encoder
 

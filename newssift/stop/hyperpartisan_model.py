@@ -22,8 +22,8 @@ from newssift.stop.style import STYLE_FEATURES, style_vector
 log = logging.getLogger(__name__)
 
 ARTEFACT_DIR = Path(__file__).resolve().parent.parent / "models" / "artefacts" / "hyperpartisan"
-FULL = ("words", "characters", "encoder", "style")
-WITHOUT_ENCODER = ("words", "characters", "style")
+FULL = ("words", "encoder", "style")
+WITHOUT_ENCODER = ("words", "style")
 
 
 def make_model(seed: int = 0, with_encoder: bool = True) -> StackedBinary:
@@ -31,12 +31,7 @@ def make_model(seed: int = 0, with_encoder: bool = True) -> StackedBinary:
         Block("words", "text", lambda: make_pipeline(
             TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=30000,
                             dtype=np.float32),
-            LogisticRegression(C=30.0, max_iter=2000, class_weight="balanced"))),
-        # character n-grams catch spelling, punctuation and morphology that word tokens miss
-        Block("characters", "text", lambda: make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, max_features=40000,
-                            dtype=np.float32),
-            LogisticRegression(C=30.0, max_iter=2000, class_weight="balanced"))),
+            LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced"))),
         Block("encoder", "embedding", lambda: LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")),
         Block("style", "style", lambda: make_pipeline(
             StandardScaler(), LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced"))),
