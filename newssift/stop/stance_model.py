@@ -180,8 +180,8 @@ def _write_card(out: Path, info: dict) -> None:
   headline and its best-matching sentences, word and bigram overlap, refuting / hedging / certainty / negation
   words, VADER polarity; with the encoder: cosine of the headline's embedding with the body and its sentences
   pooled from the body's own pass). Stage one: related or unrelated; stage two: agree / disagree / discuss.
-  The `text` variant (no encoder features) serves when the encoder's fingerprint differs from
-  `{info['encoder_fingerprint']}`.
+  The `text` variant (no encoder features) serves when the encoder's fingerprint differs from the one
+  trained on (`{info['encoder_fingerprint']}`; None: no encoder variant trained).
 - Date: {info['date']}. CPU time to train (validation run included): {info['cpu_seconds']} s.
 - Retrain: `newssift train stance --data ../shared/data`
 
