@@ -1,0 +1,295 @@
+"""Where attributions can be in a parsed article: cue candidates, content candidates, sources.
+
+Everything here reads spaCy's parse once; the rule baseline and the learned extractor both
+build on these candidates and differ only in how they choose among them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+Spans = list[tuple[int, int]]
+
+OPENING_QUOTES = "“«„"
+CLOSING_QUOTES = "”»"
+STRAIGHT_QUOTES = '"'
+
+# A quoted stretch this short is a scare quote or a title, not somebody's words.
+MIN_QUOTE_WORDS = 4
+
+# Dependency relations whose subtree can be what was said.
+CONTENT_CHILD_DEPS = ("ccomp", "xcomp", "dobj", "advcl", "csubj", "oprd", "acomp", "attr", "conj",
+                      "parataxis", "prep", "pobj", "nsubj", "npadvmod", "acl", "relcl")
+SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
+# Relative pronouns: the speaker is the noun the clause hangs on.
+RELATIVE = {"who", "that", "which", "whom"}
+
+
+@dataclass
+class Candidate:
+    """A content candidate for one cue: its token indices and how it was found."""
+
+    kind: str
+    tokens: list[int]  # token indices, sorted
+    spans: Spans = field(default_factory=list)  # character spans (several for quotes split by a cue)
+
+
+def quote_regions(text: str) -> list[tuple[int, int]]:
+    """Character spans of quoted stretches, marks included, with at least MIN_QUOTE_WORDS words.
+
+    Curly quotes pair by direction; straight double quotes pair in order within a paragraph.
+    """
+    regions = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        base, chunk = paragraph.start(), paragraph.group()
+        opened = None
+        straight_open = None
+        for i, ch in enumerate(chunk):
+            if ch in OPENING_QUOTES:
+                opened = i
+            elif ch in CLOSING_QUOTES and opened is not None:
+                regions.append((base + opened, base + i + 1))
+                opened = None
+            elif ch in STRAIGHT_QUOTES:
+                if straight_open is None:
+                    straight_open = i
+                else:
+                    regions.append((base + straight_open, base + i + 1))
+                    straight_open = None
+        if opened is not None:  # a quote running to the paragraph end (continued next paragraph)
+            regions.append((base + opened, base + len(chunk)))
+    return [(s, e) for s, e in regions if len(re.findall(r"\w+", text[s:e])) >= MIN_QUOTE_WORDS]
+
+
+class ParsedArticle:
+    """A spaCy Doc plus the lookups the extractors need (quote regions, token to quote)."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.text = doc.text
+        self.quotes = quote_regions(self.text)
+        self.token_quote = [-1] * len(doc)
+        for qi, (s, e) in enumerate(self.quotes):
+            span = doc.char_span(s, e, alignment_mode="expand")
+            if span is not None:
+                for t in span:
+                    self.token_quote[t.i] = qi
+        self.paragraph_of = _paragraph_ids(doc)
+
+    def token_spans(self, indices) -> Spans:
+        """Character spans covering the tokens, merged where the tokens are contiguous."""
+        doc = self.doc
+        spans: Spans = []
+        last = None
+        for i in sorted(indices):
+            tok = doc[i]
+            if tok.is_space:
+                continue
+            if last is not None and i == last + 1 or (last is not None and all(doc[j].is_space for j in range(last + 1, i))):
+                spans[-1] = (spans[-1][0], tok.idx + len(tok))
+            else:
+                spans.append((tok.idx, tok.idx + len(tok)))
+            last = i
+        return spans
+
+
+def _paragraph_ids(doc) -> list[int]:
+    ids, current = [], 0
+    for tok in doc:
+        ids.append(current)
+        if tok.is_space and "\n" in tok.text or "\n" in tok.whitespace_:
+            current += 1
+    return ids
+
+
+def is_cue_candidate(tok) -> bool:
+    """Tokens that may head a cue: verbs, "according", ":" after a name, and nouns of saying."""
+    if tok.pos_ in ("VERB", "AUX") and tok.dep_ not in ("aux", "auxpass"):
+        return True
+    if tok.lower_ == "according":
+        return True
+    if tok.pos_ == "NOUN" and any(c.dep_ in ("ccomp", "acl", "prep", "relcl") for c in tok.children):
+        return True
+    return False
+
+
+def _trim(tokens: list, doc) -> list[int]:
+    """Drop punctuation and spaces at the edges (not quotation marks: they are the content's)."""
+    idx = sorted(tokens)
+    while idx and (doc[idx[0]].is_space or (doc[idx[0]].is_punct and not _is_quote(doc[idx[0]]))):
+        idx.pop(0)
+    while idx and (doc[idx[-1]].is_space or (doc[idx[-1]].is_punct and not _is_quote(doc[idx[-1]]))):
+        idx.pop()
+    return idx
+
+
+def _is_quote(tok) -> bool:
+    return any(ch in OPENING_QUOTES + CLOSING_QUOTES + STRAIGHT_QUOTES + "’‘" for ch in tok.text)
+
+
+def cue_tokens(cue) -> list[int]:
+    """The cue's words: the verb or noun, its particles, auxiliaries and negation, "according to"."""
+    keep = [cue.i]
+    for child in cue.children:
+        if child.dep_ in ("aux", "auxpass", "neg", "prt") and abs(child.i - cue.i) <= 3:
+            keep.append(child.i)
+        if cue.lower_ == "according" and child.dep_ == "prep" and child.lower_ == "to":
+            keep.append(child.i)
+    return sorted(keep)
+
+
+def content_candidates(article: ParsedArticle, cue) -> list[Candidate]:
+    """Spans that may be what the cue attributes: clausal complements, objects, the clause
+    the cue hangs on, the rest of its sentence, a quotation next to it."""
+    doc = article.doc
+    out: list[Candidate] = []
+    seen = set()
+
+    def add(kind, indices):
+        indices = _trim(indices, doc)
+        key = tuple(indices)
+        if indices and key not in seen:
+            seen.add(key)
+            out.append(Candidate(kind, indices))
+
+    for child in cue.children:
+        if child.dep_ in CONTENT_CHILD_DEPS and child.dep_ not in SUBJECT_DEPS[:2]:
+            subtree = [t.i for t in child.subtree]
+            if child.dep_ == "prep":
+                if cue.lower_ == "according":
+                    continue
+                objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+                for obj in objects:
+                    add("prep-obj", [t.i for t in obj.subtree])
+            add(child.dep_, subtree)
+    cue_subtree = {t.i for t in cue.subtree}
+    if cue.lower_ == "according" or cue.dep_ in ("parataxis", "ccomp", "advcl", "conj", "prep", "relcl", "acl", "npadvmod"):
+        head = cue.head
+        # the clause the cue is attached to, without the cue's own phrase
+        rest = [t.i for t in head.subtree if t.i not in cue_subtree]
+        if cue.dep_ == "relcl" or cue.dep_ == "acl":
+            rest = [t.i for t in head.subtree if t.i not in cue_subtree and t.i >= cue.i]
+        add("head-" + (cue.dep_ if cue.lower_ != "according" else "according"), rest)
+    sent = cue.sent
+    drop = {cue.i}
+    for child in cue.children:
+        if child.dep_ in SUBJECT_DEPS[:2] + ("aux", "auxpass", "neg", "prt", "advmod", "npadvmod", "agent", "dative", "punct", "cc") \
+                or (child.dep_ == "prep" and child.lower_ != "that") or (child.dep_ == "dobj" and child.i > cue.i and any(c.dep_ == "ccomp" for c in cue.children)):
+            drop.update(t.i for t in child.subtree)
+    if cue.lower_ == "according":
+        drop.update(cue_subtree)
+    add("sentence-rest", [t.i for t in sent if t.i not in drop])
+    # quotations: one in the cue's sentence or just around it, continued by the quoted
+    # sentences that follow it in the same paragraph
+    for qi in _quotes_near(article, cue):
+        spans = [article.quotes[qi]]
+        nxt = qi + 1
+        while nxt < len(article.quotes) and _continues(article, spans[-1], article.quotes[nxt]):
+            spans.append(article.quotes[nxt])
+            nxt += 1
+        indices = []
+        for s, e in spans:
+            span = doc.char_span(s, e, alignment_mode="expand")
+            if span is not None:
+                indices.extend(t.i for t in span)
+        key = tuple(sorted(indices))
+        if indices and key not in seen:
+            seen.add(key)
+            out.append(Candidate("quote" if len(spans) == 1 else "quote-continued", sorted(indices), spans))
+            if len(spans) > 1:
+                first = [t.i for t in doc.char_span(*spans[0], alignment_mode="expand")]
+                out.append(Candidate("quote", first, [spans[0]]))
+    for cand in out:
+        if not cand.spans:
+            cand.spans = article.token_spans(cand.tokens)
+    return out
+
+
+def _quotes_near(article: ParsedArticle, cue) -> list[int]:
+    sent = cue.sent
+    found = []
+    for qi, (s, e) in enumerate(article.quotes):
+        if s < sent.end_char and e > sent.start_char and not (s <= cue.idx < e):
+            found.append(qi)
+        elif 0 <= sent.start_char - e <= 3 and not article.text[e:sent.start_char].strip(" ,"):
+            found.append(qi)
+    return found[:2]
+
+
+def _continues(article: ParsedArticle, previous: tuple[int, int], following: tuple[int, int]) -> bool:
+    """The next quotation continues the speaker's words: same paragraph, only a short
+    '(he said.)' between them, and no new speaker introduced in between."""
+    between = article.text[previous[1]:following[0]]
+    if "\n" in between or len(between) > 60:
+        return False
+    return len(re.findall(r"\w+", between)) <= 5
+
+
+def subject_of(tok):
+    """The subject of a verb, climbing through conjunctions, xcomps and adverbial clauses."""
+    seen = 0
+    while tok is not None and seen < 4:
+        for child in tok.children:
+            if child.dep_ in ("nsubj", "csubj"):
+                return child
+        for child in tok.children:
+            if child.dep_ == "agent":
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+        if tok.dep_ in ("conj", "xcomp", "advcl", "acl", "relcl", "pcomp") and tok.head is not tok:
+            if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN", "PRON"):
+                return tok.head
+            tok = tok.head
+            seen += 1
+            continue
+        return None
+    return None
+
+
+def source_of(cue):
+    """The token heading the speaker phrase of a cue, or None."""
+    if cue.lower_ == "according":
+        for child in cue.children:
+            if child.dep_ == "prep":
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+        return None
+    if cue.pos_ == "NOUN":  # "Trump's statement", "a statement from the Kremlin"
+        for child in cue.children:
+            if child.dep_ == "poss":
+                return child
+        for child in cue.children:
+            if child.dep_ == "prep" and child.lower_ in ("from", "by", "of"):
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+        if cue.dep_ in ("dobj", "pobj") and cue.head.pos_ == "VERB":
+            return subject_of(cue.head) if cue.dep_ == "dobj" else subject_of(cue.head.head)
+        return None
+    subject = subject_of(cue)
+    if subject is not None and subject.lower_ in RELATIVE and subject.head.dep_ == "relcl":
+        return subject.head.head
+    if subject is None:
+        # "a statement saying ...": the noun the participle hangs on speaks
+        if cue.dep_ == "acl" and cue.head.pos_ in ("NOUN", "PROPN"):
+            return cue.head
+        # "In a statement, the Kremlin ..." gives no subject to the participle; nothing else
+    return subject
+
+
+def speaker_tokens(head) -> list[int]:
+    """The speaker mention: the head's phrase without relative clauses and long modifiers."""
+    if head is None:
+        return []
+    keep = {head.i}
+    for child in head.children:
+        if child.dep_ in ("compound", "poss", "amod", "det", "nmod", "case", "flat", "nummod") or \
+                (child.dep_ in ("prep",) and child.i > head.i and child.lower_ in ("of",)):
+            keep.update(t.i for t in child.subtree)
+        if child.dep_ == "cc" or child.dep_ == "conj":
+            keep.update(t.i for t in child.subtree if t.dep_ not in ("relcl", "acl"))
+    lo, hi = min(keep), max(keep)
+    return [i for i in range(lo, hi + 1) if not head.doc[i].is_punct or head.doc[i].text in ("’s", "'s")]
