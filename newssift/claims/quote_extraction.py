@@ -82,8 +82,10 @@ def cue_features(article: ParsedArticle, tok) -> list[str]:
         if child.dep_ in ("nsubj", "nsubjpass"):
             feats.append(f"subj_ent={child.ent_type_ or child.pos_}")
             feats.append(f"w|subj_ent={_stem(lower)}|{child.ent_type_ or child.pos_}")
-            if child.pos_ == "PRON":
-                feats.append(f"subj={child.lower_}")
+            feats.append(f"subj_w={child.lower_}")
+            feats.append(f"stem|subj_w={_stem(lower)}|{child.lower_}")
+        if child.dep_ in ("dobj", "pobj", "attr"):
+            feats.append(f"obj_w={child.lower_}")
         if child.dep_ == "ccomp":
             marks = [c.lower_ for c in child.children if c.dep_ == "mark"]
             feats.append(f"ccomp_mark={marks[0] if marks else '-'}")
@@ -105,6 +107,15 @@ def cue_features(article: ParsedArticle, tok) -> list[str]:
         feats.append(f"stem|quote_near={_stem(lower)}")
     feats.append(f"lexicon={lower in SPEECH_VERBS}")
     feats.append(f"ent={tok.ent_type_ or '-'}")
+    # a quotation closing just before the cue's clause ("...," said X) or opening after it
+    left, right = tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
+    for s, e in (article.quotes[qi] for qi in near):
+        if 0 <= left - e <= 3 or (s <= left - 1 < e):
+            feats.append("quote_just_before")
+            feats.append(f"stem|quote_just_before={_stem(lower)}")
+        if 0 <= s - tok.idx - len(tok) <= 3:
+            feats.append("quote_just_after")
+    feats.append(f"head_stem|dep={_stem(tok.head.lower_)}|{tok.dep_}")
     return feats
 
 

@@ -45,18 +45,26 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
         base, chunk = paragraph.start(), paragraph.group()
         opened = None
         straight_open = None
-        for i, ch in enumerate(chunk):
-            if ch in OPENING_QUOTES:
+        i = 0
+        while i < len(chunk):
+            ch = chunk[i]
+            # two apostrophes (''...'') and ``...'' stand for double quotes in some wire copy
+            width = 2 if chunk[i:i + 2] in ("''", "``") else 1
+            if ch in OPENING_QUOTES or chunk[i:i + 2] == "``":
                 opened = i
             elif ch in CLOSING_QUOTES and opened is not None:
                 regions.append((base + opened, base + i + 1))
                 opened = None
-            elif ch in STRAIGHT_QUOTES:
-                if straight_open is None:
+            elif ch in STRAIGHT_QUOTES or chunk[i:i + 2] == "''":
+                if chunk[i:i + 2] == "''" and opened is not None:
+                    regions.append((base + opened, base + i + 2))
+                    opened = None
+                elif straight_open is None:
                     straight_open = i
                 else:
-                    regions.append((base + straight_open, base + i + 1))
+                    regions.append((base + straight_open, base + i + width))
                     straight_open = None
+            i += width
         if opened is not None:  # a quote running to the paragraph end (continued next paragraph)
             regions.append((base + opened, base + len(chunk)))
     return [(s, e) for s, e in regions if len(re.findall(r"\w+", text[s:e])) >= MIN_QUOTE_WORDS]
@@ -185,7 +193,7 @@ def content_candidates(article: ParsedArticle, cue) -> list[Candidate]:
     for qi in _quotes_near(article, cue):
         spans = [article.quotes[qi]]
         nxt = qi + 1
-        while nxt < len(article.quotes) and _continues(article, spans[-1], article.quotes[nxt]):
+        while nxt < len(article.quotes) and _continues(article, spans[-1], article.quotes[nxt], cue):
             spans.append(article.quotes[nxt])
             nxt += 1
         indices = []
@@ -217,13 +225,13 @@ def _quotes_near(article: ParsedArticle, cue) -> list[int]:
     return found[:2]
 
 
-def _continues(article: ParsedArticle, previous: tuple[int, int], following: tuple[int, int]) -> bool:
-    """The next quotation continues the speaker's words: same paragraph, only a short
-    '(he said.)' between them, and no new speaker introduced in between."""
+def _continues(article: ParsedArticle, previous: tuple[int, int], following: tuple[int, int], cue) -> bool:
+    """The next quotation continues the speaker's words: same paragraph, and between them only
+    a short '(he said.)' or the cue's own clause ('said Jaime Harrison, chair of ...')."""
     between = article.text[previous[1]:following[0]]
-    if "\n" in between or len(between) > 60:
+    if "\n" in between or len(between) > 200:
         return False
-    return len(re.findall(r"\w+", between)) <= 5
+    return len(re.findall(r"\w+", between)) <= 5 or previous[1] <= cue.idx < following[0]
 
 
 def subject_of(tok):

@@ -20,7 +20,8 @@ from newssift.claims.quote_extraction import (ARTEFACT_DIR, LearnedExtractor, Li
 from newssift.claims.quote_structure import ParsedArticle, content_candidates, is_cue_candidate
 from newssift.evaluation.quotes import MATCH_IOU, new_tallies, score_document, summarise, token_index, tokens_in
 
-REGULARISATION_C = 0.3
+import os
+REGULARISATION_C = float(os.environ.get("QUOTES_C", "0.3"))
 MIN_FEATURE_COUNT = 2
 
 
