@@ -70,6 +70,27 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in regions if len(re.findall(r"\w+", text[s:e])) >= MIN_QUOTE_WORDS]
 
 
+_OPEN = "\"“‘'«„`"
+_CLOSE = "\"”’'»“"
+
+
+def is_direct(text: str, spans) -> bool:
+    """A content is direct when each of its pieces stands inside quotation marks (its own marks,
+    or marks just around it)."""
+    return bool(spans) and all(_quoted(text, start, end) for start, end in spans)
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    inner = text[start:end].strip().rstrip(".,;:!?…— ").strip()
+    if not inner:
+        return False
+    before = text[max(0, start - 3):start].rstrip()
+    after = text[end:end + 3].lstrip(".,;:!?… ")
+    opens = inner[0] in _OPEN or (bool(before) and before[-1] in _OPEN)
+    closes = (len(inner) >= 2 and inner[-1] in _CLOSE) or (bool(after) and after[0] in _CLOSE)
+    return opens and closes
+
+
 class ParsedArticle:
     """A spaCy Doc plus the lookups the extractors need (quote regions, token to quote)."""
 
@@ -246,7 +267,7 @@ def subject_of(tok):
                 objects = [c for c in child.children if c.dep_ == "pobj"]
                 if objects:
                     return objects[0]
-        if tok.dep_ in ("conj", "xcomp", "advcl", "acl", "relcl", "pcomp") and tok.head is not tok:
+        if tok.dep_ in ("conj", "xcomp", "advcl", "acl", "relcl", "pcomp") and tok.head.i != tok.i:
             if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN", "PRON"):
                 return tok.head
             tok = tok.head

@@ -15,13 +15,12 @@ from datetime import date
 from pathlib import Path
 
 from newssift.claims.polnear import parsed_split
-from newssift.claims.quote_extraction import (ARTEFACT_DIR, LearnedExtractor, LinearModel, content_features,
-                                              cue_features)
+from newssift.claims.quote_extraction import (ARTEFACT_DIR, LearnedExtractor, LinearModel, RuleExtractor,
+                                              content_features, cue_features)
 from newssift.claims.quote_structure import ParsedArticle, content_candidates, is_cue_candidate
 from newssift.evaluation.quotes import MATCH_IOU, new_tallies, score_document, summarise, token_index, tokens_in
 
-import os
-REGULARISATION_C = float(os.environ.get("QUOTES_C", "0.3"))
+REGULARISATION_C = 0.3
 MIN_FEATURE_COUNT = 2
 
 
@@ -92,8 +91,8 @@ def score(extractor, pairs) -> dict:
 def tune_thresholds(extractor: LearnedExtractor, pairs) -> tuple[float, float, dict]:
     """The cue and content thresholds with the best end-to-end F1 on the hold-out."""
     best = (-1.0, 0.5, 0.5, {})
-    for cue_t in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-        for content_t in (0.0, 0.2, 0.3):
+    for cue_t in (0.3, 0.35, 0.4, 0.45, 0.5):
+        for content_t in (0.0, 0.3):
             extractor.cue_model.threshold, extractor.content_model.threshold = cue_t, content_t
             metrics = score(extractor, pairs)
             print(f"  cue>={cue_t} content>={content_t}: content_f1 {metrics['content_f1']} "
@@ -134,7 +133,7 @@ def train_quotes(data_dir=None, out_dir=None, cache_dir=None) -> dict:
     if (root / "dev" / "text").is_dir():
         dev = parsed_split(root / "dev", cache_dir)
         result["dev"] = score(final, dev)
-        result["dev_rule_baseline"] = score(__import__("newssift.claims.quote_extraction", fromlist=["RuleExtractor"]).RuleExtractor(), dev)
+        result["dev_rule_baseline"] = score(RuleExtractor(), dev)
     result["cpu_seconds"] = round(time.process_time() - started, 1)
     result["date"] = date.today().isoformat()
     path = final.save(out_dir, meta={k: result[k] for k in ("cue_threshold", "content_threshold", "date", "train_articles")})

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from newssift.claims.quote_structure import is_direct
+
 Spans = Sequence[tuple[int, int]]
 
 _TOKEN = re.compile(r"\w+")
-_OPEN = "\"“‘'«„"
-_CLOSE = "\"”’'»“"
 MATCH_IOU = 0.5
 
 
@@ -40,19 +40,6 @@ def tokens_in(tokens: list[tuple[int, int]], spans: Spans) -> frozenset[int]:
                 found.add(i)
             i += 1
     return frozenset(found)
-
-
-def is_direct(text: str, spans: Spans) -> bool:
-    """A content is direct when it stands inside quotation marks (its own, or just around it)."""
-    if not spans:
-        return False
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    inner = text[start:end].strip().rstrip(".,;:!?…— ").strip()
-    if len(inner) >= 2 and inner[0] in _OPEN and inner[-1] in _CLOSE:
-        return inner.count(inner[0]) <= 2 or inner[0] in "“«„"
-    before = text[max(0, start - 3):start].rstrip()
-    after = text[end:end + 3].lstrip(".,;:!?… ")
-    return bool(before) and before[-1] in _OPEN and bool(after) and after[0] in _CLOSE
 
 
 def _iou(a: frozenset[int], b: frozenset[int]) -> float:
