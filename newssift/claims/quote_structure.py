@@ -136,11 +136,23 @@ def is_cue_candidate(tok) -> bool:
     """Tokens that may head a cue: verbs, "according", ":" after a name, and nouns of saying."""
     if tok.pos_ in ("VERB", "AUX") and tok.dep_ not in ("aux", "auxpass"):
         return True
-    if tok.lower_ == "according":
+    if tok.lower_ == "according" or is_speaker_colon(tok):
         return True
     if tok.pos_ == "NOUN" and any(c.dep_ in ("ccomp", "acl", "prep", "relcl") for c in tok.children):
         return True
     return False
+
+
+def is_speaker_colon(tok) -> bool:
+    """The colon of a transcript line ("PENCE: Well, look, ..."): a name at the line start."""
+    if tok.text != ":" or tok.i == 0:
+        return False
+    doc = tok.doc
+    start = tok.i
+    while start > 0 and not ("\n" in doc[start - 1].text or "\n" in doc[start - 1].whitespace_):
+        start -= 1
+    words = [t for t in doc[start:tok.i] if not t.is_space]
+    return 0 < len(words) <= 4 and all(t.pos_ == "PROPN" or t.is_upper or t.is_title for t in words)
 
 
 def _trim(tokens: list, doc) -> list[int]:
@@ -182,7 +194,21 @@ def content_candidates(article: ParsedArticle, cue) -> list[Candidate]:
             seen.add(key)
             out.append(Candidate(kind, indices))
 
+    if is_speaker_colon(cue):
+        rest = []
+        for t in doc[cue.i + 1:]:
+            if article.paragraph_of[t.i] != article.paragraph_of[cue.i]:
+                break
+            rest.append(t.i)
+        add("after-colon", rest)
+        for cand in out:
+            cand.spans = article.token_spans(cand.tokens)
+        return out
     for child in cue.children:
+        if child.dep_ == "ccomp" and any(c.dep_ == "conj" and c.i > child.i for c in child.children):
+            # "that such deals are problematic | but have not acted": the first conjunct alone
+            cut = min(c.i for c in child.children if c.dep_ in ("cc", "conj") and c.i > child.i)
+            add("ccomp-first", [t.i for t in child.subtree if t.i < cut])
         if child.dep_ in CONTENT_CHILD_DEPS and child.dep_ not in SUBJECT_DEPS[:2]:
             subtree = [t.i for t in child.subtree]
             if child.dep_ == "prep":
@@ -279,6 +305,8 @@ def subject_of(tok):
 
 def source_of(cue):
     """The token heading the speaker phrase of a cue, or None."""
+    if is_speaker_colon(cue):
+        return cue.doc[cue.i - 1]
     if cue.lower_ == "according":
         for child in cue.children:
             if child.dep_ == "prep":
