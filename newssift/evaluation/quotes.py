@@ -11,7 +11,6 @@ quotation marks) and indirect ones; gold and predicted contents are typed the sa
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -143,12 +142,11 @@ def evaluate(path: str | Path, baseline: bool = False, limit: int | None = None,
     ``predict(spacy_doc) -> list of objects with .content and .source`` defaults to the learned
     extractor (``baseline=True``: the rule baseline)."""
     from newssift.claims.polnear import load_split
-    from newssift.errors import NewssiftError
+    from newssift.evaluation.common import log, require
     from newssift.nlp import get_nlp
 
     path = Path(path)
-    if not (path / "text").is_dir():
-        raise NewssiftError(f"{path} is not a PolNeAR split folder: it has no text/ folder.")
+    require(path, "text")
     docs = load_split(path)[:limit] if limit else load_split(path)
     if predict is None:
         from newssift.claims.quotes import load_extractor
@@ -159,7 +157,7 @@ def evaluate(path: str | Path, baseline: bool = False, limit: int | None = None,
     for i, (doc, parsed) in enumerate(zip(docs, nlp.pipe((d.text for d in docs), batch_size=8)), 1):
         score_document(doc.text, doc.attributions, predict(parsed), tallies)
         if i % 20 == 0:
-            print(f"quotes: {i}/{len(docs)} articles", file=sys.stderr)
+            log(f"quotes: {i}/{len(docs)} articles")
     result = summarise(tallies)
     result["n_articles"] = len(docs)
     return result
