@@ -108,6 +108,9 @@ def test_example_article_speakers(example_quotes):
     kremlin = [q for q in quotes if q["speaker"] and "Kremlin" in q["speaker"]]
     assert len(kremlin) >= 3 and all(q["speaker_type"] == "organisation" for q in kremlin)
     assert any("uniting efforts in the fight" in q["content"]["text"] for q in kremlin)
+    # a quotation in a paragraph of its own, announced by "In a statement from the Kremlin…"
+    announced = _speaker_of(quotes, "The importance of creating a solid basis")
+    assert announced["speaker"] == "the Kremlin" and announced["direct"]
     team = _speaker_of(quotes, "very much looking forward to having a strong")
     assert team["speaker"] == "Trump’s team" and team["speaker_span"]["text"] == "the statement"
     he = _speaker_of(quotes, "outgoing President Barack Obama had ignored")

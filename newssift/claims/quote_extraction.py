@@ -180,6 +180,48 @@ def _dedupe(found: list[Attribution]) -> list[Attribution]:
     return sorted(kept, key=lambda a: a.content_start)
 
 
+DOCUMENT_NOUNS = frozenset("statement statements release communique communiqué announcement letter memo "
+                           "readout transcript tweet post".split())
+
+
+def introduced_quotes(article: ParsedArticle, found: list[Attribution]) -> list[Attribution]:
+    """Quotations that fill a paragraph of their own after a paragraph that announces them
+    ("In a statement from the Kremlin…", "Trump said:"): credited to that announcement."""
+    doc, text = article.doc, article.text
+    out = []
+    for start, end in article.quotes:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[line_start:start].strip() or text[end:line_end].strip(" .,"):
+            continue  # not a paragraph of its own
+        if any(a.content_start < end and start < a.content_end for a in found):
+            continue
+        before = text[:line_start].rstrip()
+        if not before.endswith((":", "…", "...")):
+            continue
+        previous_start = before.rfind("\n") + 1
+        span = doc.char_span(previous_start, len(before), alignment_mode="expand")
+        if span is None:
+            continue
+        announcing = [a for a in found if previous_start <= a.cue[0][0] < len(before)] if found else []
+        if announcing:
+            last = announcing[-1]
+            out.append(Attribution(content=[(start, end)], cue=last.cue, source=last.source,
+                                   cue_token=last.cue_token, source_token=last.source_token,
+                                   content_kind="introduced-quote", score=last.score))
+            continue
+        for tok in span:
+            if tok.lower_ in DOCUMENT_NOUNS:
+                source = source_of(tok)
+                out.append(Attribution(content=[(start, end)], cue=article.token_spans([tok.i]),
+                                       source=article.token_spans(speaker_tokens(source)) if source is not None else [],
+                                       cue_token=tok.i, source_token=source.i if source is not None else None,
+                                       content_kind="introduced-quote", score=0.5))
+                break
+    return out
+
+
 def _char_set(spans: Spans) -> set[int]:
     return {i for s, e in spans for i in range(s, e)}
 
@@ -219,7 +261,7 @@ class RuleExtractor:
                     continue
                 found.append(_build(article, tok, cand, 1.0))
                 break
-        return _dedupe(found)
+        return _dedupe(found + introduced_quotes(article, found))
 
 
 class LearnedExtractor:
@@ -246,7 +288,7 @@ class LearnedExtractor:
             if p_content < self.content_model.threshold:
                 continue
             found.append(_build(article, tok, best, p_cue * p_content))
-        return _dedupe(found)
+        return _dedupe(found + introduced_quotes(article, found))
 
     def save(self, out_dir: Path, meta: dict | None = None) -> Path:
         out_dir.mkdir(parents=True, exist_ok=True)
