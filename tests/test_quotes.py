@@ -130,3 +130,15 @@ def test_scorer_on_dev_articles_learned_beats_rules():
     assert learned["n_articles"] == 4 and learned["n_gold"] > 20
     assert 0.5 <= learned["content_f1"] <= 1.0 and learned["source_accuracy"] >= 0.7
     assert learned["content_recall"] > rules["content_recall"]
+
+
+def test_brat_files_and_jsonl_give_the_same_gold():
+    from newssift.claims.polnear import load_split
+
+    norm = lambda docs: sorted(repr((d.name, [tuple(s) for s in a.content], [tuple(s) for s in a.source],
+                                     [tuple(s) for s in a.cue])) for d in docs for a in d.attributions)
+    from_jsonl, from_brat = load_split(DATA / "dev"), load_split(DATA / "dev", use_jsonl=False)
+    assert len(norm(from_jsonl)) == 2192
+    assert norm(from_jsonl) == norm(from_brat)
+    doc = next(d for d in from_brat if d.name.startswith("politico_2016-09-22_house-panel"))
+    assert any(len(a.content) == 2 for a in doc.attributions)  # "Content2": a content in two pieces

@@ -48,10 +48,13 @@ def _annotation_files(split_dir: Path) -> dict[str, Path]:
 def parse_ann(path: Path) -> list[Attribution]:
     """Attribution events of one BRAT file: each names its Source, Cue and Content text-bounds."""
     bounds: dict[str, Spans] = {}
-    events: list[dict[str, str]] = []
+    events: list[dict[str, list[str]]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue  # the rest of a span text that holds a line break
         if line.startswith("T"):
-            tid, middle, _ = line.split("\t", 2)
+            tid, middle = parts[0], parts[1]
             _, offsets = middle.split(" ", 1)
             bounds[tid] = [tuple(int(x) for x in part.split()) for part in offsets.split(";")]
         elif line.startswith("E"):
@@ -59,17 +62,15 @@ def parse_ann(path: Path) -> list[Attribution]:
             roles = {}
             for arg in args.split()[1:]:
                 role, _, target = arg.partition(":")
-                roles[re.sub(r"\d+$", "", role)] = target
+                # a second content piece is a role "Content2" in BRAT
+                roles.setdefault(re.sub(r"\d+$", "", role), []).append(target)
             events.append(roles)
     out = []
     for roles in events:
         if "Content" not in roles:
             continue
-        out.append(Attribution(
-            content=sorted(bounds.get(roles["Content"], [])),
-            source=sorted(bounds.get(roles.get("Source", ""), [])),
-            cue=sorted(bounds.get(roles.get("Cue", ""), [])),
-        ))
+        spans = lambda role: sorted(s for t in roles.get(role, []) for s in bounds.get(t, []))
+        out.append(Attribution(content=spans("Content"), source=spans("Source"), cue=spans("Cue")))
     return out
 
 
@@ -88,13 +89,14 @@ def _from_jsonl(jsonl: Path, split: str, chosen: dict[str, str]) -> dict[str, li
     return by_doc
 
 
-def load_split(split_dir: str | Path) -> list[PolnearDoc]:
+def load_split(split_dir: str | Path, use_jsonl: bool = True) -> list[PolnearDoc]:
     """Every article of a split folder with its gold attributions, in file-name order."""
     split_dir = Path(split_dir)
     files = _annotation_files(split_dir)
-    jsonl = split_dir.parent / "attributions.jsonl"
+    jsonl = next((p for p in (split_dir / "attributions.jsonl", split_dir.parent / "attributions.jsonl")
+                  if p.exists()), None)
     from_jsonl = None
-    if jsonl.exists():
+    if jsonl is not None and use_jsonl:
         chosen = {doc: re.search(r"_([0-9a-f]{4})$", p.stem).group(1) for doc, p in files.items()}
         from_jsonl = _from_jsonl(jsonl, split_dir.name, chosen)
         if not from_jsonl:  # the jsonl describes other splits than this folder
