@@ -100,8 +100,7 @@ def cue_features(article: ParsedArticle, tok) -> list[str]:
     feats.append(f"pos_in_sent={int(position * 4)}")
     inside = article.token_quote[tok.i] >= 0
     feats.append(f"in_quote={inside}")
-    near = [qi for qi, (s, e) in enumerate(article.quotes)
-            if s < sent.end_char + 3 and e > sent.start_char - 3]
+    near = article.quotes_between(sent.start_char - 3, sent.end_char + 3)
     feats.append(f"quote_near={bool(near)}")
     if near and not inside:
         feats.append(f"stem|quote_near={_stem(lower)}")
@@ -171,6 +170,8 @@ def _dedupe(found: list[Attribution]) -> list[Attribution]:
         chars = _char_set(att.content)
         duplicate = False
         for other in kept:
+            if not (other.content_start < att.content_end and att.content_start < other.content_end):
+                continue
             o = _char_set(other.content)
             if len(chars & o) / max(len(chars | o), 1) >= 0.6:
                 duplicate = True

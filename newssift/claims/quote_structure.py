@@ -67,7 +67,7 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
             i += width
         if opened is not None:  # a quote running to the paragraph end (continued next paragraph)
             regions.append((base + opened, base + len(chunk)))
-    return [(s, e) for s, e in regions if len(re.findall(r"\w+", text[s:e])) >= MIN_QUOTE_WORDS]
+    return sorted((s, e) for s, e in regions if len(re.findall(r"\w+", text[s:e])) >= MIN_QUOTE_WORDS)
 
 
 _OPEN = "\"“‘'«„`"
@@ -105,6 +105,20 @@ class ParsedArticle:
                 for t in span:
                     self.token_quote[t.i] = qi
         self.paragraph_of = _paragraph_ids(doc)
+        self._starts = [s for s, _ in self.quotes]
+        self._longest = max((e - s for s, e in self.quotes), default=0)
+
+    def quotes_between(self, lo: int, hi: int) -> list[int]:
+        """Indices of the quotations overlapping characters [lo, hi), in text order."""
+        import bisect
+
+        found = []
+        i = bisect.bisect_left(self._starts, hi) - 1
+        while i >= 0 and self._starts[i] > lo - self._longest - 1:
+            if self.quotes[i][1] > lo:
+                found.append(i)
+            i -= 1
+        return found[::-1]
 
     def token_spans(self, indices) -> Spans:
         """Character spans covering the tokens, merged where the tokens are contiguous."""
@@ -264,7 +278,8 @@ def content_candidates(article: ParsedArticle, cue) -> list[Candidate]:
 def _quotes_near(article: ParsedArticle, cue) -> list[int]:
     sent = cue.sent
     found = []
-    for qi, (s, e) in enumerate(article.quotes):
+    for qi in article.quotes_between(sent.start_char - 4, sent.end_char):
+        s, e = article.quotes[qi]
         if s < sent.end_char and e > sent.start_char and not (s <= cue.idx < e):
             found.append(qi)
         elif 0 <= sent.start_char - e <= 3 and not article.text[e:sent.start_char].strip(" ,"):

@@ -42,13 +42,15 @@ class SpeakerResolver:
         self.people: list[tuple[int, str]] = []  # (token index, full name) of person mentions
         self.roles: list[tuple[int, str, str]] = []  # (token index, role noun, full name)
         self.bodies: list[tuple[int, str]] = []
-        for ent in spacy_doc.ents:
+        ents = list(spacy_doc.ents)  # doc.ents is rebuilt on every access: read it once
+        self.person_at = {i: ent for ent in ents if ent.label_ == "PERSON" for i in range(ent.start, ent.end)}
+        for ent in ents:
             if ent.label_ == "PERSON":
                 surname = _surname(ent)
                 name = _clean_name(ent.text)
                 if surname and len(name.split()) > len(self.fullest.get(surname, "").split()):
                     self.fullest[surname] = name
-        for ent in spacy_doc.ents:
+        for ent in ents:
             if ent.label_ == "PERSON":
                 name = self.full_name(ent.text, _surname(ent))
                 self.people.append((ent.start, name))
@@ -77,8 +79,8 @@ class SpeakerResolver:
         if head.pos_ == "PRON" or lower in PERSON_PRONOUNS or lower in ORG_PRONOUNS or lower in PLURAL_PRONOUNS:
             return self._pronoun(head)
         if head.ent_type_ == "PERSON" or any(doc[i].ent_type_ == "PERSON" for i in mention_tokens if doc[i].dep_ != "poss" and not _owned(doc[i], head)):
-            ent = _entity_at(doc, head) or next((_entity_at(doc, doc[i]) for i in mention_tokens
-                                                 if doc[i].ent_type_ == "PERSON"), None)
+            ent = self.person_at.get(head.i) or next((self.person_at.get(i) for i in mention_tokens
+                                                      if i in self.person_at), None)
             if ent is not None:
                 return Speaker(self.full_name(ent.text, _surname(ent)), PERSON)
         mention = _mention_text(doc, mention_tokens)
@@ -139,13 +141,6 @@ def _owned(tok, head) -> bool:
             return True
         tok = tok.head
     return False
-
-
-def _entity_at(doc, tok):
-    for ent in doc.ents:
-        if ent.start <= tok.i < ent.end and ent.label_ == "PERSON":
-            return ent
-    return None
 
 
 def _surname(ent) -> str | None:
