@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,10 +228,24 @@ def _char_set(spans: Spans) -> set[int]:
     return {i for s, e in spans for i in range(s, e)}
 
 
+def _balance_quotes(text: str, spans: Spans) -> Spans:
+    """A content that opens a quotation closed just after it ("toward “constructive cooperation,”")
+    takes the closing mark too, so the highlighted text reads as a whole quotation."""
+    if not spans:
+        return spans
+    start, end = spans[-1]
+    piece = text[spans[0][0]:end]
+    if piece.count("“") > piece.count("”"):
+        m = re.match(r"[,.!?…]?”", text[end:end + 3])
+        if m:
+            return spans[:-1] + [(start, end + m.end())]
+    return spans
+
+
 def _build(article: ParsedArticle, tok, cand: Candidate, score: float) -> Attribution:
     source = source_of(tok)
     cue = article.token_spans(cue_tokens(tok))
-    return Attribution(content=cand.spans, cue=cue,
+    return Attribution(content=_balance_quotes(article.text, cand.spans), cue=cue,
                        source=article.token_spans(speaker_tokens(source)) if source is not None else [],
                        cue_token=tok.i, source_token=source.i if source is not None else None,
                        content_kind=cand.kind, score=score)
