@@ -115,8 +115,8 @@ def load_split(split_dir: str | Path, use_jsonl: bool = True) -> list[PolnearDoc
 def parsed_split(split_dir: str | Path, cache_dir: str | Path | None = None):
     """(PolnearDoc, spaCy Doc) pairs for a split, the parses cached as a DocBin.
 
-    The cache is keyed by the split folder and the texts' total length, so a changed folder
-    is parsed again."""
+    The cache is keyed by the article names, the texts' total length and the spaCy model's name
+    and version, so a changed folder or model is parsed again."""
     import hashlib
     import sys
 
@@ -128,7 +128,9 @@ def parsed_split(split_dir: str | Path, cache_dir: str | Path | None = None):
     split_dir = Path(split_dir)
     docs = load_split(split_dir)
     nlp = get_nlp()
-    key = hashlib.sha256(("\x00".join(d.name for d in docs) + str(sum(len(d.text) for d in docs))).encode()).hexdigest()[:12]
+    model = f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+    key = hashlib.sha256(("\x00".join(d.name for d in docs) + str(sum(len(d.text) for d in docs)) + model)
+                         .encode()).hexdigest()[:12]
     cache = Path(cache_dir) if cache_dir else settings.cache_dir() / "quotes"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"{split_dir.name}-{key}.spacy"
