@@ -278,9 +278,13 @@ def evaluate_checkworthy(path: Path = typer.Argument(..., help="A ClaimBuster CS
 
 
 @evaluate_app.command("quotes")
-def evaluate_quotes(path: Path = typer.Argument(..., help="A PolNeAR split folder (text/, attributions/).")):
+def evaluate_quotes(
+    path: Path = typer.Argument(..., help="A PolNeAR split folder (text/, attributions/)."),
+    baseline: bool = typer.Option(False, "--baseline", help="Score the rule baseline instead of the learned model."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N articles."),
+):
     """Quote attribution: content F1, source accuracy, end-to-end F1 (direct and indirect)."""
-    _evaluate("quotes", path)
+    _evaluate("quotes", path, baseline=baseline, limit=limit)
 
 
 @evaluate_app.command("claim-matching")
@@ -341,6 +345,15 @@ def train_credibility(
 ):
     """Low-credibility text model on the fake-news corpora, with its cross-corpus table."""
     print_json(call("newssift.credibility.model:train_credibility", data_dir=data, out_dir=out, exclude=exclude or []))
+
+
+@train_app.command("quotes")
+def train_quotes(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+):
+    """Train the quote extractor (cue and content classifiers) on PolNeAR; prints its metrics."""
+    print_json(call("newssift.claims.train_quotes:train_quotes", data_dir=data, out_dir=out))
 
 
 @train_app.command("chrome")
