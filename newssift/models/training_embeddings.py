@@ -27,7 +27,11 @@ MAX_WINDOWS = 2  # the lead: the first 508 tokens of an article (cost bound; ana
 
 
 def cache_root() -> Path:
-    root = Path(os.environ.get("NEWSSIFT_TRAIN_CACHE", "/work/cache/stop2"))
+    """$NEWSSIFT_TRAIN_CACHE, else ``training/`` under newssift's cache folder."""
+    from newssift import settings
+
+    env = os.environ.get("NEWSSIFT_TRAIN_CACHE")
+    root = Path(env) if env else settings.cache_dir() / "training"
     root.mkdir(parents=True, exist_ok=True)
     return root
 
