@@ -598,8 +598,9 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
 |---|---|---|---|---|---|
 {rows}
 
-- Time: {config['total_wall_seconds']:.0f} s wall, {config['total_cpu_seconds']:.0f} s CPU of the training process
-  (of which encoding all 371 articles with the runtime graph: {config['encode_seconds']:.0f} s wall, skipped when cached).
+- Time of this run: {config['total_wall_seconds']:.0f} s wall, {config['total_cpu_seconds']:.0f} s CPU of the training process
+  (stages found in the training cache are skipped; encoding the articles took {config['encode_seconds']:.0f} s wall).
+  A cold run on a shared 2-core machine took about 50 minutes wall (see benchmarks/propaganda.md).
 - Date: {date}. Retrain: `newssift train propaganda` (needs `make train-env`); evaluate:
   `newssift evaluate propaganda PATH`.
 """)
