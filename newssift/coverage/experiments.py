@@ -65,15 +65,13 @@ def politifact_task(root: str | None = None) -> Task:
 
 
 def text_sets(root: str | None = None) -> dict[str, list[str]]:
-    """Every text list that tuning embeds, in a fixed order (the cache keys on the texts)."""
+    """Every text list that tuning embeds, in the order training embeds them (the cache keys
+    on the exact list)."""
     out: dict[str, list[str]] = {}
     for task in (snopes_task(root), politifact_task(root)):
         ids = sorted(task.queries)
         out[f"{task.name}/queries"] = [task.queries[q] for q in ids]
         if task.context:
             out[f"{task.name}/context"] = [(task.context.get(q, "") + " " + task.queries[q]).strip() for q in ids]
-        out[f"{task.name}/vclaim"] = [r.get("vclaim") or "" for r in task.collection]
         out[f"{task.name}/combined"] = [ct.collection_text(r) for r in task.collection]
-    for task in (snopes_task(root), politifact_task(root)):
-        out[f"{task.name}/title"] = [r.get("title") or r.get("vclaim") or "" for r in task.collection]
     return out

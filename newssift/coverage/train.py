@@ -1,0 +1,156 @@
+"""Tuning claim matching on the CheckThat! train splits: the fusion weight, the logistic-
+regression re-ranker, and the threshold calibrated on dev (``newssift train coverage``).
+
+Embeddings come from the shared encoder (the base MiniLM weights through transformers when the
+encoder is not built) and are cached, so a retrain after the first is a matter of seconds."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from newssift.coverage import checkthat as ct
+from newssift.coverage.experiments import Task, politifact_task, snopes_task
+from newssift.coverage.match import InMemoryMatcher
+from newssift.coverage.model import ARTEFACT, METHODS, MatchModel
+from newssift.evaluation.claim_matching import score_rankings
+
+FUSION_GRID = [round(x, 2) for x in np.arange(0.0, 0.55, 0.05)]
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Prepared:
+    """A task with its collection indexed and its queries embedded once."""
+
+    def __init__(self, task: Task, embedder, model: MatchModel):
+        self.task = task
+        ids = sorted(task.queries)
+        qv = embedder.embed([task.queries[q] for q in ids])
+        if task.context:
+            cv = embedder.embed([(task.context.get(q, "") + " " + task.queries[q]).strip() for q in ids])
+        else:
+            cv = qv
+        self.qvec = {q: qv[i] for i, q in enumerate(ids)}
+        self.cvec = {q: cv[i] for i, q in enumerate(ids)}
+        texts = [ct.collection_text(r) for r in task.collection]
+        vectors = embedder.embed(texts)
+        self.matcher = InMemoryMatcher([r["vclaim_id"] for r in task.collection], texts, vectors, embedder.embed, model)
+
+    def rank(self, split: str, method: str, k: int = 5, with_features: bool = False) -> tuple[dict, dict]:
+        queries, qrels = self.task.split(split)
+        qids = list(queries)
+        ranked = self.matcher.rank_many(queries, method=method, k=k, with_features=with_features,
+                                        qvecs=np.stack([self.qvec[q] for q in qids]),
+                                        cvecs=np.stack([self.cvec[q] for q in qids]))
+        return ranked, qrels
+
+    def evaluate(self, split: str, method: str) -> dict:
+        ranked, qrels = self.rank(split, method)
+        return score_rankings({q: [h.record_id for h in hits] for q, hits in ranked.items()}, qrels)
+
+
+def _pairs(prep: Prepared, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate features, labels, and query group of every candidate of every query."""
+    ranked, qrels = prep.rank(split, "fusion", k=1, with_features=True)
+    xs, ys, groups = [], [], []
+    for g, (qid, (_hits, cand, feats)) in enumerate(ranked.items()):
+        rel = qrels[qid]
+        xs.append(feats)
+        ys.append(np.array([prep.matcher.ids[j] in rel for j in cand], dtype=np.int8))
+        groups.append(np.full(len(cand), g))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
+
+
+def fit_reranker(model: MatchModel, preps: list[Prepared], split: str = "train", c: float = 1.0) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for prep in preps:
+        x, y, _ = _pairs(prep, split)
+        xs.append(x)
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    lr = LogisticRegression(C=c, max_iter=2000)
+    lr.fit((x - mean) / scale, y)
+    model.mean, model.scale = mean.tolist(), scale.tolist()
+    model.coef, model.intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
+    _log(f"re-ranker: {len(y)} candidate pairs, {int(y.sum())} positive")
+
+
+def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8) -> dict:
+    """The lowest re-ranker score above which the top-1 match is right at least `target` of
+    the time, on dev queries searched against all collections together (a match from the
+    other collection counts as wrong)."""
+    records = [r for p in preps for r in p.task.collection]
+    vectors = np.concatenate([p.matcher.vectors for p in preps])
+    texts = [t for p in preps for t in p.matcher.texts]
+    merged = InMemoryMatcher([r["vclaim_id"] for r in records], texts, vectors, preps[0].matcher.embed, model)
+    tops = []
+    for p in preps:
+        queries, qrels = p.task.split(split)
+        qids = list(queries)
+        ranked = merged.rank_many(queries, k=1, qvecs=np.stack([p.qvec[q] for q in qids]),
+                                  cvecs=np.stack([p.cvec[q] for q in qids]))
+        tops += [(hits[0].score, hits[0].record_id in qrels[q]) for q, hits in ranked.items() if hits]
+    tops.sort(key=lambda t: -t[0])
+    threshold, correct, best = 1.0, 0, None
+    for n, (score, ok) in enumerate(tops, 1):
+        correct += ok
+        if correct / n >= target:
+            best = (score, n, correct)
+    if best:
+        threshold = best[0]
+    shown = [t for t in tops if t[0] >= threshold]
+    return {"threshold": round(float(threshold), 4), "queries": len(tops),
+            "top1_shown": len(shown), "top1_precision_shown": round(sum(ok for _, ok in shown) / max(1, len(shown)), 4),
+            "top1_recall": round(sum(ok for _, ok in shown) / max(1, len(tops)), 4)}
+
+
+def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
+                   cache_dir: str | Path | None = None) -> dict:
+    from newssift import settings
+    from newssift.coverage.embedding import CachedEmbedder, training_embedder
+
+    t0 = time.process_time()
+    root = str(data_dir) if data_dir else None
+    embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
+    model = MatchModel(fingerprint=embedder.fingerprint)
+    preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
+    _log(f"embedded with {embedder.fingerprint} ({time.process_time() - t0:.0f}s CPU)")
+
+    # fusion weight: best mean MAP@5 over the two tasks' train queries
+    best = None
+    for w in FUSION_GRID:
+        model.fusion_weight = w
+        score = np.mean([p.evaluate("train", "fusion")["map_at_5"] for p in preps])
+        if best is None or score > best[0]:
+            best = (score, w)
+    model.fusion_weight = best[1]
+    _log(f"fusion weight {model.fusion_weight} (train MAP@5 {best[0]:.4f})")
+
+    fit_reranker(model, preps, "train")
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision)
+    model.threshold = calibration["threshold"]
+
+    metrics = {}
+    for p in preps:
+        for split in p.task.qrels:
+            if split == "train":
+                continue
+            for method in METHODS:
+                metrics[f"{p.task.name}/{split}/{method}"] = p.evaluate(split, method)
+    model.trained = {"date": time.strftime("%Y-%m-%d"), "metrics": metrics, "calibration": calibration,
+                     "cpu_seconds": round(time.process_time() - t0, 1)}
+    model.save(Path(out) if out else ARTEFACT)
+    for name, m in metrics.items():
+        _log(f"{name}: MAP@5 {m['map_at_5']:.4f} MRR {m['mrr']:.4f} R@1 {m['recall_at_1']:.4f} R@5 {m['recall_at_5']:.4f}")
+    _log(f"threshold {model.threshold}: {calibration}")
+    return {"fusion_weight": model.fusion_weight, "threshold": model.threshold, "calibration": calibration,
+            "metrics": metrics}
