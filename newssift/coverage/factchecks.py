@@ -158,7 +158,12 @@ def claim_review_record(obj: dict, collection: str = "claimreview") -> dict | No
     if isinstance(item, list):
         item = item[0] if item else {}
     claim = obj.get("claimReviewed") or (item.get("name") if isinstance(item, dict) else None)
-    verdict = rating.get("alternateName") or rating.get("name") if isinstance(rating, dict) else None
+    verdict = None
+    if isinstance(rating, dict):
+        verdict = rating.get("alternateName") or rating.get("name")
+        if not verdict and rating.get("ratingValue") is not None:
+            # a numeric rating alone: keep it readable, the scale position is normalised below
+            verdict = f"{rating.get('ratingValue')} on a scale of {rating.get('worstRating', 1)} to {rating.get('bestRating', 5)}"
     url = obj.get("url") or obj.get("@id")
     publisher = _name(obj.get("author")) or _name(obj.get("publisher"))
     speaker = _name(item.get("author")) if isinstance(item, dict) else None
