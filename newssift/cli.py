@@ -282,6 +282,15 @@ def train_propaganda(
     call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out)
 
 
+@train_app.command("chrome")
+def train_chrome(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model (default: the package)."),
+):
+    """Learn the page-chrome line classifier from the extraction pages (seconds)."""
+    print_json(call("newssift.ingest.train_chrome:train_chrome", data_dir=data, out_dir=out))
+
+
 # -- bench, serve, batch -------------------------------------------------------------------------------
 @app.command()
 def bench(
