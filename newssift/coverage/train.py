@@ -84,6 +84,41 @@ def fit_reranker(model: MatchModel, preps: list[Prepared], split: str = "train",
     _log(f"re-ranker: {len(y)} candidate pairs, {int(y.sum())} positive")
 
 
+def fit_projection(model: MatchModel, preps: list[Prepared], split: str = "train", epochs: int = 60,
+                   temperature: float = 0.05, anchor: float = 1.0, lr: float = 2e-3) -> None:
+    """A linear map of query embeddings (the collection's stay as the encoder gives them, so the
+    index needs no re-embedding), trained to rank each query's fact-check first among the whole
+    collection (softmax over every verified claim), kept near the identity by a penalty."""
+    import torch
+
+    torch.manual_seed(0)
+    dim = preps[0].matcher.vectors.shape[1]
+    w = torch.nn.Parameter(torch.eye(dim))
+    opt = torch.optim.Adam([w], lr=lr)
+    batches = []
+    for p in preps:
+        queries, qrels = p.task.split(split)
+        row = {vid: i for i, vid in enumerate(p.matcher.ids)}
+        qs, targets = [], []
+        for q in queries:
+            for vid in qrels[q]:
+                if vid in row:
+                    qs.append(p.qvec[q])
+                    targets.append(row[vid])
+        batches.append((torch.from_numpy(np.stack(qs)), torch.tensor(targets),
+                         torch.from_numpy(p.matcher.vectors)))
+    eye = torch.eye(dim)
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = anchor * ((w - eye) ** 2).sum()
+        for q, t, coll in batches:
+            z = torch.nn.functional.normalize(q @ w, dim=-1)
+            loss = loss + torch.nn.functional.cross_entropy((z @ coll.T) / temperature, t)
+        loss.backward()
+        opt.step()
+    model.projection = w.detach().numpy().astype(float).round(6).tolist()
+
+
 def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8) -> dict:
     """The lowest re-ranker score above which the top-1 match is right at least `target` of
     the time, on dev queries searched against all collections together (a match from the
@@ -114,16 +149,24 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
 
 
 def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
-                   cache_dir: str | Path | None = None) -> dict:
+                   cache_dir: str | Path | None = None, projection: bool = True, epochs: int = 60,
+                   candidates: int = 30, c: float = 1.0) -> dict:
     from newssift import settings
     from newssift.coverage.embedding import CachedEmbedder, training_embedder
 
     t0 = time.process_time()
     root = str(data_dir) if data_dir else None
     embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
-    model = MatchModel(fingerprint=embedder.fingerprint)
+    model = MatchModel(fingerprint=embedder.fingerprint, candidates=candidates)
     preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
     _log(f"embedded with {embedder.fingerprint} ({time.process_time() - t0:.0f}s CPU)")
+    baseline = {}
+    for p in preps:
+        for method in ("bm25", "dense"):
+            baseline[f"{p.task.name}/dev/{method}-base"] = p.evaluate("dev", method)
+    if projection:
+        fit_projection(model, preps, "train", epochs=epochs)
+        _log(f"query projection fitted ({time.process_time() - t0:.0f}s CPU)")
 
     # fusion weight: best mean MAP@5 over the two tasks' train queries
     best = None
@@ -135,7 +178,7 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
     model.fusion_weight = best[1]
     _log(f"fusion weight {model.fusion_weight} (train MAP@5 {best[0]:.4f})")
 
-    fit_reranker(model, preps, "train")
+    fit_reranker(model, preps, "train", c=c)
     calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision)
     model.threshold = calibration["threshold"]
 
@@ -146,6 +189,7 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
                 continue
             for method in METHODS:
                 metrics[f"{p.task.name}/{split}/{method}"] = p.evaluate(split, method)
+    metrics.update(baseline)
     model.trained = {"date": time.strftime("%Y-%m-%d"), "metrics": metrics, "calibration": calibration,
                      "cpu_seconds": round(time.process_time() - t0, 1)}
     model.save(Path(out) if out else ARTEFACT)
