@@ -97,3 +97,44 @@ def transcript_context(queries: dict[str, str], transcripts_dir: str | Path, bef
         if lines is not None:
             out[qid] = " ".join(lines[i] for i in range(n - before, n) if i in lines)
     return out
+
+
+_TWEET_DATE = re.compile(r"\(@\w+\)\s+(\w+ \d{1,2}, \d{4})\s*$")
+_ID_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})_")
+
+
+def query_meta(queries: dict[str, str], transcripts_dir: str | Path | None = None) -> dict[str, dict]:
+    """When and by whom each query was said, where the data tells: a debate id starts with its
+    date and its transcript names the speaker; a tweet ends with its date."""
+    from newssift.coverage.factchecks import parse_date
+
+    transcripts = {}
+    if transcripts_dir and Path(transcripts_dir).is_dir():
+        for p in sorted(Path(transcripts_dir).glob("*.tsv")):
+            rows = {}
+            with open(p, encoding="utf-8") as fh:
+                for row in fh:
+                    parts = row.rstrip("\n").split("\t")
+                    if len(parts) >= 3 and parts[0].strip().isdigit():
+                        rows[int(parts[0])] = (parts[1], parts[2])
+            transcripts[p.stem.lower()] = rows
+    out: dict[str, dict] = {}
+    for qid, text in queries.items():
+        meta: dict = {"speaker": None, "date": None}
+        m = _ID_DATE.match(qid)
+        if m:
+            meta["date"] = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+            stem, _, num = qid.rpartition("_")
+            if num.isdigit():
+                n = int(num)
+                rows = transcripts.get(stem.lower())
+                if rows is None or _norm(rows.get(n, ("", ""))[1]) != _norm(text):
+                    rows = next((r for r in transcripts.values() if _norm(r.get(n, ("", ""))[1]) == _norm(text)), rows)
+                if rows and n in rows:
+                    meta["speaker"] = rows[n][0]
+        else:
+            m = _TWEET_DATE.search(text)
+            if m:
+                meta["date"] = parse_date(m.group(1))
+        out[qid] = meta
+    return out

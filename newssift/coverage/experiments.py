@@ -22,6 +22,7 @@ class Task:
     queries: dict[str, str]  # id -> text as the matcher sees it
     qrels: dict[str, dict[str, set[str]]]  # split -> qid -> relevant vclaim ids
     context: dict[str, str] = field(default_factory=dict)  # qid -> preceding transcript lines
+    meta: dict[str, dict] = field(default_factory=dict)  # qid -> {"speaker", "date"} where known
 
     def split(self, name: str) -> tuple[dict[str, str], dict[str, set[str]]]:
         qrels = self.qrels[name]
@@ -40,13 +41,14 @@ def snopes_task(root: str | None = None) -> Task:
     d = data_dir(root) / SNOPES
     queries = ct.read_queries(d / "CT2022-Task2A-EN-Train-Dev_Queries.tsv")
     queries.update(ct.read_queries(d / "CT2022-Task2A-EN-Dev-Test_Queries.tsv"))
+    meta = ct.query_meta(queries)
     queries = {q: ct.clean_tweet(t) or t for q, t in queries.items()}
     qrels = {
         "train": ct.read_qrels(d / "CT2022-Task2A-EN-Train_QRELs.tsv"),
         "dev": ct.read_qrels(d / "CT2022-Task2A-EN-Dev_QRELs.tsv"),
         "dev-test": ct.read_qrels(d / "CT2022-Task2A-EN-Dev-Test_QRELs.tsv"),
     }
-    return Task("2022-2A", ct.read_collection(d / "vclaims.jsonl"), queries, qrels)
+    return Task("2022-2A", ct.read_collection(d / "vclaims.jsonl"), queries, qrels, meta=meta)
 
 
 @lru_cache(maxsize=4)
@@ -61,7 +63,8 @@ def politifact_task(root: str | None = None) -> Task:
     for rec in collection:
         rec.pop("text", None)  # the article bodies are large and not searched
     context = ct.transcript_context(queries, d / "train-dev" / "transcripts")
-    return Task("2021-2B", collection, queries, qrels, context)
+    meta = ct.query_meta(queries, d / "train-dev" / "transcripts")
+    return Task("2021-2B", collection, queries, qrels, context, meta)
 
 
 def text_sets(root: str | None = None) -> dict[str, list[str]]:

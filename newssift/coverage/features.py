@@ -16,8 +16,28 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 FEATURES = (
     "cosine", "cosine_context", "cosine_gap", "cosine_rrank", "bm25_scaled", "bm25_log", "bm25_rrank",
     "jaccard", "fc_coverage", "query_coverage", "number_overlap", "number_mismatch", "name_overlap",
-    "length_ratio",
+    "length_ratio", "speaker_known", "speaker_match", "date_known", "date_gap_years", "date_after",
 )
+_TITLES = {"mr", "mrs", "ms", "dr", "president", "senator", "sen", "governor", "gov", "rep", "secretary",
+           "vice", "former", "the", "jr", "sr"}
+
+
+def speaker_key(name: str | None) -> str | None:
+    """A speaker's surname, lower-cased: "PRESIDENT OBAMA" and "Barack Obama" both give "obama"."""
+    words = [w for w in re.findall(r"[a-z]+", (name or "").lower()) if w not in _TITLES]
+    return words[-1] if words else None
+
+
+def day_number(iso: str | None) -> int | None:
+    """Days since 0001-01-01 for an ISO date, None when there is none."""
+    from datetime import date
+
+    if not iso or len(iso) < 10:
+        return None
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except ValueError:
+        return None
 
 
 def _numbers(text: str) -> set[str]:
@@ -36,8 +56,11 @@ def _rrank(values: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, cosine_context: np.ndarray,
-                       bm25: np.ndarray) -> np.ndarray:
-    """(n_candidates, len(FEATURES)) float32."""
+                       bm25: np.ndarray, query_speaker: str | None = None, query_day: int | None = None,
+                       cand_speakers: list[str | None] | None = None,
+                       cand_days: list[int | None] | None = None) -> np.ndarray:
+    """(n_candidates, len(FEATURES)) float32. Speakers are surname keys, days day numbers
+    (see speaker_key, day_number); None where unknown."""
     n = len(candidates)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if n == 0:
@@ -68,4 +91,14 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
         dnames = _names(text)
         out[i, 12] = len(qnames & dnames) / len(dnames) if dnames else 0.0
         out[i, 13] = math.log((len(dtok) + 1) / (qlen + 1))
+        spk = cand_speakers[i] if cand_speakers else None
+        if query_speaker and spk:
+            out[i, 14] = 1.0
+            out[i, 15] = float(query_speaker == spk)
+        day = cand_days[i] if cand_days else None
+        if query_day and day:
+            gap = (day - query_day) / 365.25
+            out[i, 16] = 1.0
+            out[i, 17] = max(-3.0, min(1.0, gap))
+            out[i, 18] = float(gap > 30 / 365.25)
     return out

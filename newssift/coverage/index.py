@@ -20,6 +20,7 @@ from newssift import settings
 from newssift.coverage import store
 from newssift.coverage.bm25 import BM25
 from newssift.coverage.checkthat import collection_text
+from newssift.coverage.features import day_number, speaker_key
 from newssift.db import normalise_url
 
 HNSW_M = 16
@@ -49,6 +50,8 @@ class FactcheckIndex:
         self.hnsw = hnswlib.Index(space="ip", dim=dim)
         self.ids = np.zeros(0, dtype=np.int64)  # BM25 row -> store id
         self.row_texts: list[str] = []
+        self.row_speakers: list = []  # surname keys (features.speaker_key)
+        self.row_days: list = []  # day numbers (features.day_number)
         self.bm25: BM25 | None = None
         self.meta: dict = {}
 
@@ -88,6 +91,10 @@ class FactcheckIndex:
     def texts(self, fids: np.ndarray) -> list[str]:
         return [self.row_texts[r] for r in self._rows(fids)]
 
+    def speakers_days(self, fids: np.ndarray) -> tuple[list, list]:
+        rows = self._rows(fids)
+        return [self.row_speakers[r] for r in rows], [self.row_days[r] for r in rows]
+
     # -- persistence
     def save(self) -> None:
         tmp = self.folder / f"hnsw.{os.getpid()}.tmp"
@@ -95,7 +102,8 @@ class FactcheckIndex:
         os.replace(tmp, self.folder / "hnsw.bin")
         tmp = self.folder / f"lexical.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
-            pickle.dump({"ids": self.ids, "texts": self.row_texts, "bm25": self.bm25}, fh, protocol=5)
+            pickle.dump({"ids": self.ids, "texts": self.row_texts, "bm25": self.bm25,
+                         "speakers": self.row_speakers, "days": self.row_days}, fh, protocol=5)
         os.replace(tmp, self.folder / "lexical.pkl")
         (self.folder / "meta.json").write_text(json.dumps(self.meta), encoding="utf-8")
 
@@ -111,6 +119,7 @@ class FactcheckIndex:
             with open(folder / "lexical.pkl", "rb") as fh:
                 lex = pickle.load(fh)  # our own cache file, written by save() above
             idx.ids, idx.row_texts, idx.bm25 = lex["ids"], lex["texts"], lex["bm25"]
+            idx.row_speakers, idx.row_days = lex["speakers"], lex["days"]
         except (OSError, KeyError, ValueError, RuntimeError, pickle.UnpicklingError):
             return None
         return idx
@@ -145,8 +154,10 @@ def ensure_index(db_url: str | None = None, embedder=None, progress: Callable[[s
         _log(progress, f"adding {n - idx.size} new fact-checks to the search index")
     new_ids, new_texts = [], []
     for batch in store.iter_claims(after, db_url, batch=EMBED_BATCH):
-        ids = np.asarray([i for i, _, _ in batch], dtype=np.int64)
-        texts = [collection_text({"vclaim": c, "title": t}) for _, c, t in batch]
+        ids = np.asarray([row[0] for row in batch], dtype=np.int64)
+        texts = [collection_text({"vclaim": row[1], "title": row[2]}) for row in batch]
+        idx.row_speakers.extend(speaker_key(row[3]) for row in batch)
+        idx.row_days.extend(day_number(row[4]) for row in batch)
         vecs = embedder.embed(texts)
         if idx.size + len(new_ids) + len(ids) > idx.meta["capacity"]:
             idx.meta["capacity"] = int((idx.size + len(new_ids) + len(ids)) * 1.5)

@@ -10,7 +10,7 @@ import numpy as np
 
 from newssift.article import span_dict
 from newssift.coverage.bm25 import BM25, tokens
-from newssift.coverage.features import candidate_features
+from newssift.coverage.features import candidate_features, day_number, speaker_key
 from newssift.coverage.model import MatchModel
 from newssift.errors import ModelMissing, ResourceMissing
 from newssift.head import Doc, Head
@@ -28,8 +28,11 @@ class Hit:
 
 
 def score_candidates(model: MatchModel, query: str, cand_texts: list[str], cosine: np.ndarray,
-                     cosine_context: np.ndarray, bm25: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    feats = candidate_features(query, cand_texts, cosine, cosine_context, bm25)
+                     cosine_context: np.ndarray, bm25: np.ndarray, method: str, meta: dict | None = None,
+                     cand_speakers: list | None = None, cand_days: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    meta = meta or {}
+    feats = candidate_features(query, cand_texts, cosine, cosine_context, bm25, speaker_key(meta.get("speaker")),
+                               day_number(meta.get("date")), cand_speakers, cand_days)
     return model.score(feats, method), feats
 
 
@@ -45,8 +48,11 @@ class InMemoryMatcher:
     """A whole collection in memory: BM25 matrix and an exact dense matrix. Used by
     evaluation and training; the store uses the same scoring with an ANN index."""
 
-    def __init__(self, ids: list, texts: list[str], vectors: np.ndarray | None, embed, model: MatchModel):
+    def __init__(self, ids: list, texts: list[str], vectors: np.ndarray | None, embed, model: MatchModel,
+                 speakers: list | None = None, dates: list | None = None):
         self.ids, self.texts, self.vectors, self.embed, self.model = ids, texts, vectors, embed, model
+        self.speakers = [speaker_key(s) for s in speakers] if speakers else [None] * len(texts)
+        self.days = [day_number(d) for d in dates] if dates else [None] * len(texts)
         self.bm25 = BM25(texts)
 
     @classmethod
@@ -61,12 +67,14 @@ class InMemoryMatcher:
         if vectors is None:
             vectors = embedder.embed(texts)
         ids = [r.get("vclaim_id", i) for i, r in enumerate(records)]
-        return cls(ids, texts, np.asarray(vectors, dtype=np.float32), embedder.embed, model)
+        return cls(ids, texts, np.asarray(vectors, dtype=np.float32), embedder.embed, model,
+                   *record_speakers_dates(records))
 
     def rank_many(self, queries: dict[str, str], context: dict[str, str] | None = None, method: str = "reranked",
                   k: int = 5, qvecs: np.ndarray | None = None, cvecs: np.ndarray | None = None,
-                  with_features: bool = False) -> dict:
+                  with_features: bool = False, meta: dict[str, dict] | None = None) -> dict:
         context = context or {}
+        meta = meta or {}
         qids = list(queries)
         if qvecs is None:
             qvecs = self.embed([queries[q] for q in qids])
@@ -88,12 +96,19 @@ class InMemoryMatcher:
             cand = np.unique(np.concatenate([_top_k(bm, n_cand), _top_k(cos, n_cand)]))
             ccos = self.vectors[cand] @ cvecs[i]
             scores, feats = score_candidates(self.model, text, [self.texts[j] for j in cand], cos[cand], ccos,
-                                             bm[cand], method)
+                                             bm[cand], method, meta.get(qid),
+                                             [self.speakers[j] for j in cand], [self.days[j] for j in cand])
             order = _top_k(scores, k)
             hits = [Hit(int(cand[j]), self.ids[cand[j]], float(scores[j]), float(cos[cand[j]]), float(bm[cand[j]]))
                     for j in order]
             out[qid] = (hits, cand, feats) if with_features else hits
         return out
+
+
+def record_speakers_dates(records: list[dict]) -> tuple[list, list]:
+    from newssift.coverage.factchecks import parse_date
+
+    return [r.get("speaker") for r in records], [parse_date(r.get("date")) for r in records]
 
 
 # -- the store ----------------------------------------------------------------------------------------
@@ -122,7 +137,7 @@ class StoreMatcher:
         self.index = load_index(db_url, self.embedder)
 
     def match(self, texts: list[str], contexts: list[str] | None = None, limit: int = 5,
-              threshold: float | None = None) -> list[list[dict]]:
+              threshold: float | None = None, metas: list[dict] | None = None) -> list[list[dict]]:
         """For each text, up to `limit` fact-checks scoring at least `threshold`
         (default: the calibrated one; pass 0 for the best ones whatever their score)."""
         from newssift.coverage import store
@@ -143,8 +158,9 @@ class StoreMatcher:
             cand = np.unique(np.concatenate([dense_ids, sparse_ids]).astype(np.int64))
             vecs = self.index.vectors(cand)
             bm = self.index.bm25_scores(text, cand)
+            speakers, days = self.index.speakers_days(cand)
             scores, _ = score_candidates(self.model, text, self.index.texts(cand), vecs @ qvecs[i], vecs @ cvecs[i],
-                                         bm, "reranked")
+                                         bm, "reranked", metas[i] if metas else None, speakers, days)
             order = _top_k(scores, limit * 3)
             keep = [(int(cand[j]), float(scores[j]), float(vecs[j] @ qvecs[i])) for j in order
                     if scores[j] >= threshold]
@@ -218,7 +234,9 @@ class CoverageHead(Head):
         for start, _end, _ in claims:
             prev = [text[s:e] for s, e in sentences if e <= start][-1:]
             contexts.append(" ".join(prev))
-        found = self.matcher.match([text[s:e] for s, e, _ in claims], contexts, limit=3)
+        meta = {"date": doc.article.published, "speaker": None}
+        found = self.matcher.match([text[s:e] for s, e, _ in claims], contexts, limit=3,
+                                   metas=[meta] * len(claims))
         matches = []
         for (start, end, extra), hits in zip(claims, found):
             for h in hits:

@@ -83,19 +83,20 @@ def counts_by_collection(db_url: str | None = None) -> dict[str, int]:
         return {c: int(n) for c, n in rows}
 
 
-def iter_claims(after_id: int = 0, db_url: str | None = None, batch: int = 5000) -> Iterator[list[tuple[int, str, str | None]]]:
-    """Batches of (id, claim, title) with id > after_id, in id order."""
+def iter_claims(after_id: int = 0, db_url: str | None = None, batch: int = 5000) -> Iterator[list[tuple]]:
+    """Batches of (id, claim, title, speaker, date) with id > after_id, in id order."""
     engine = get_engine(db_url)
     last = after_id
     while True:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(factchecks.c.id, factchecks.c.claim, factchecks.c.title)
+                select(factchecks.c.id, factchecks.c.claim, factchecks.c.title, factchecks.c.speaker,
+                       factchecks.c.date)
                 .where(factchecks.c.id > last).order_by(factchecks.c.id).limit(batch)
             ).all()
         if not rows:
             return
-        yield [(int(i), c, t) for i, c, t in rows]
+        yield [(int(r[0]), *r[1:]) for r in rows]
         last = int(rows[-1][0])
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from newssift.coverage import checkthat as ct
 from newssift.coverage.experiments import Task, politifact_task, snopes_task
-from newssift.coverage.match import InMemoryMatcher
+from newssift.coverage.match import InMemoryMatcher, record_speakers_dates
 from newssift.coverage.model import ARTEFACT, METHODS, MatchModel
 from newssift.evaluation.claim_matching import score_rankings
 
@@ -40,12 +40,13 @@ class Prepared:
         self.cvec = {q: cv[i] for i, q in enumerate(ids)}
         texts = [ct.collection_text(r) for r in task.collection]
         vectors = embedder.embed(texts)
-        self.matcher = InMemoryMatcher([r["vclaim_id"] for r in task.collection], texts, vectors, embedder.embed, model)
+        self.matcher = InMemoryMatcher([r["vclaim_id"] for r in task.collection], texts, vectors, embedder.embed, model,
+                                       *record_speakers_dates(task.collection))
 
     def rank(self, split: str, method: str, k: int = 5, with_features: bool = False) -> tuple[dict, dict]:
         queries, qrels = self.task.split(split)
         qids = list(queries)
-        ranked = self.matcher.rank_many(queries, method=method, k=k, with_features=with_features,
+        ranked = self.matcher.rank_many(queries, method=method, k=k, with_features=with_features, meta=self.task.meta,
                                         qvecs=np.stack([self.qvec[q] for q in qids]),
                                         cvecs=np.stack([self.cvec[q] for q in qids]))
         return ranked, qrels
@@ -126,12 +127,13 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
     records = [r for p in preps for r in p.task.collection]
     vectors = np.concatenate([p.matcher.vectors for p in preps])
     texts = [t for p in preps for t in p.matcher.texts]
-    merged = InMemoryMatcher([r["vclaim_id"] for r in records], texts, vectors, preps[0].matcher.embed, model)
+    merged = InMemoryMatcher([r["vclaim_id"] for r in records], texts, vectors, preps[0].matcher.embed, model,
+                             *record_speakers_dates(records))
     tops = []
     for p in preps:
         queries, qrels = p.task.split(split)
         qids = list(queries)
-        ranked = merged.rank_many(queries, k=1, qvecs=np.stack([p.qvec[q] for q in qids]),
+        ranked = merged.rank_many(queries, k=1, meta=p.task.meta, qvecs=np.stack([p.qvec[q] for q in qids]),
                                   cvecs=np.stack([p.cvec[q] for q in qids]))
         tops += [(hits[0].score, hits[0].record_id in qrels[q]) for q, hits in ranked.items() if hits]
     tops.sort(key=lambda t: -t[0])

@@ -68,11 +68,16 @@ def evaluate(queries: str | Path, qrels: str | Path, collection: str | Path, met
     texts = {q: ct.clean_tweet(t) or t for q, t in qs.items()}
     tdir = Path(transcripts) if transcripts else Path(queries).parent / "transcripts"
     context = ct.transcript_context(qs, tdir) if tdir.is_dir() else {}
+    meta = ct.query_meta(qs, tdir if tdir.is_dir() else None)
     records = ct.read_collection(collection)
     print(f"claim matching: {len(texts)} queries, {len(records)} verified claims, method {method}",
           file=sys.stderr)
-    matcher = InMemoryMatcher.from_records(records)
-    ranked = matcher.rank_many(texts, context=context, method=method, k=5)
+    from newssift import settings
+    from newssift.coverage.embedding import CachedEmbedder, shared_embedder
+
+    embedder = CachedEmbedder(shared_embedder(), settings.cache_dir() / "coverage-embeddings")
+    matcher = InMemoryMatcher.from_records(records, embedder=embedder)
+    ranked = matcher.rank_many(texts, context=context, method=method, k=5, meta=meta)
     out = score_rankings({q: [r.record_id for r in hits] for q, hits in ranked.items()}, rels)
     out["method"] = method
     return out
