@@ -16,6 +16,7 @@ from newssift.errors import ModelMissing, ResourceMissing
 from newssift.head import Doc, Head
 
 MIN_CLAIM_TOKENS = 4  # sentences with fewer content words are not claims worth a search
+MAX_CLAIMS = 60  # per article: the most check-worthy first
 
 
 @dataclass
@@ -220,13 +221,17 @@ class CoverageHead(Head):
         claims = doc.shared.get("claims")
         if claims:
             out = []
-            for c in claims:
+            ranked = sorted(claims, key=lambda c: -(c.get("checkworthiness") or 0))[:MAX_CLAIMS]
+            for c in sorted(ranked, key=lambda c: c["start"]):
                 extra = {k: c[k] for k in ("checkworthiness",) if k in c}
                 out.append((int(c["start"]), int(c["end"]), extra))
             return out
-        return [(s, e, {}) for s, e in doc.article.sentences if len(tokens(text[s:e])) >= MIN_CLAIM_TOKENS]
+        return [(s, e, {}) for s, e in doc.article.sentences
+                if len(tokens(text[s:e])) >= MIN_CLAIM_TOKENS][:MAX_CLAIMS]
 
     def __call__(self, doc: Doc) -> None:
+        # Claims are embedded on their own (embed_sentences), not pooled from the article pass
+        # (doc.encoded): the fact-checks were embedded on their own, and like must meet like.
         text = doc.text
         claims = self._claims(doc)
         sentences = doc.article.sentences

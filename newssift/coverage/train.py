@@ -194,9 +194,42 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
     metrics.update(baseline)
     model.trained = {"date": time.strftime("%Y-%m-%d"), "metrics": metrics, "calibration": calibration,
                      "cpu_seconds": round(time.process_time() - t0, 1)}
-    model.save(Path(out) if out else ARTEFACT)
+    path = Path(out) if out else ARTEFACT
+    model.save(path)
+    write_model_card(path.parent / "MODEL_CARD.md", model)
     for name, m in metrics.items():
         _log(f"{name}: MAP@5 {m['map_at_5']:.4f} MRR {m['mrr']:.4f} R@1 {m['recall_at_1']:.4f} R@5 {m['recall_at_5']:.4f}")
     _log(f"threshold {model.threshold}: {calibration}")
     return {"fusion_weight": model.fusion_weight, "threshold": model.threshold, "calibration": calibration,
             "metrics": metrics}
+
+
+def write_model_card(path: Path, model: MatchModel) -> None:
+    t = model.trained
+    rows = []
+    for name, m in sorted(t["metrics"].items()):
+        rows.append(f"| {name} | {m['map_at_5']:.4f} | {m['mrr']:.4f} | {m['recall_at_1']:.4f} | {m['recall_at_5']:.4f} |")
+    cal = t["calibration"]
+    path.write_text(f"""# Claim matching (coverage head)
+
+What it is: how newssift ranks published fact-checks for a claim. Candidates come from BM25
+(over claim + headline) and from the dense index of the shared encoder's sentence embeddings;
+a linear map of the query embedding (learned, {'on' if model.projection else 'off'}), a fusion
+weight and a logistic-regression re-ranker over {len(model.features)} features
+({', '.join(model.features)}) order them; a calibrated threshold decides what is shown.
+
+- Encoder fingerprint: `{model.fingerprint}` (retrain when the encoder changes)
+- Data: CLEF CheckThat! 2022 Task 2A (tweets -> Snopes, train 997 queries) and 2021 Task 2B
+  (debate sentences -> PolitiFact, train 472 queries), `../shared/data`.
+- Fusion weight of rescaled BM25: {model.fusion_weight} (chosen on train); candidates: {model.candidates} + {model.candidates}
+- Threshold: {model.threshold} on the re-ranker score: on dev queries of both tasks searched against
+  both collections together, top-1 precision {cal['top1_precision_shown']} above it
+  ({cal['top1_shown']} of {cal['queries']} queries shown; target precision {model.threshold_precision}).
+- Date: {t['date']}; CPU time: {t['cpu_seconds']} s (after the embeddings are cached).
+- Retrain: `newssift train coverage` (or `newssift train coverage --data ../shared/data`).
+
+Validation (queries never used for fitting; "-base" rows are before the query projection):
+
+| task/split/method | MAP@5 | MRR | R@1 | R@5 |
+|---|---|---|---|---|
+""" + "\n".join(rows) + "\n", encoding="utf-8")
