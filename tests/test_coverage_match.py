@@ -16,8 +16,8 @@ DATA = Path("/work/shared/data") if Path("/work/shared/data").is_dir() else Path
 SNOPES = DATA / "claimmatch-clef2022-2a"
 EXAMPLE = DATA.parent / "examples" / "theduran-2016-trump-putin.txt"
 SAMPLES = Path(__file__).parent / "data" / "claimreview"
-N_QUERIES = 30
-N_OTHERS = 250
+N_QUERIES = 20
+N_OTHERS = 150
 
 pytestmark = pytest.mark.skipif(not SNOPES.is_dir(), reason="public data not present")
 

@@ -120,10 +120,29 @@ def fit_projection(model: MatchModel, preps: list[Prepared], split: str = "train
     model.projection = w.detach().numpy().astype(float).round(6).tolist()
 
 
-def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8) -> dict:
+def unmatched_sentences(root: str | None = None, n: int = 400) -> list[str]:
+    """Debate sentences that no fact-check should match: ClaimBuster's non-factual (-1) and
+    unimportant factual (0) sentences of eight words or more, a fixed spread-out sample."""
+    import csv
+
+    from newssift.coverage.experiments import data_dir
+
+    path = data_dir(root) / "checkworthy-claimbuster" / "crowdsourced.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = [r["Text"] for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
+    step = max(1, len(rows) // n)
+    return rows[::step][:n]
+
+
+def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8,
+                        negatives: list[str] | None = None) -> dict:
     """The lowest re-ranker score above which the top-1 match is right at least `target` of
     the time, on dev queries searched against all collections together (a match from the
-    other collection counts as wrong)."""
+    other collection counts as wrong), plus `negatives`: sentences without any fact-check,
+    whose every match is wrong. Without them the threshold would be far too low for articles,
+    where most sentences have never been checked."""
     records = [r for p in preps for r in p.task.collection]
     vectors = np.concatenate([p.matcher.vectors for p in preps])
     texts = [t for p in preps for t in p.matcher.texts]
@@ -136,6 +155,12 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
         ranked = merged.rank_many(queries, k=1, meta=p.task.meta, qvecs=np.stack([p.qvec[q] for q in qids]),
                                   cvecs=np.stack([p.cvec[q] for q in qids]))
         tops += [(hits[0].score, hits[0].record_id in qrels[q]) for q, hits in ranked.items() if hits]
+    n_positive = len(tops)
+    if negatives:
+        neg = {f"neg-{i}": t for i, t in enumerate(negatives)}
+        vecs = preps[0].matcher.embed(negatives)
+        ranked = merged.rank_many(neg, k=1, qvecs=vecs, cvecs=vecs)
+        tops += [(hits[0].score, False) for hits in ranked.values() if hits]
     tops.sort(key=lambda t: -t[0])
     threshold, correct, best = 1.0, 0, None
     for n, (score, ok) in enumerate(tops, 1):
@@ -145,9 +170,11 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
     if best:
         threshold = best[0]
     shown = [t for t in tops if t[0] >= threshold]
-    return {"threshold": round(float(threshold), 4), "queries": len(tops),
+    negatives_shown = sum(1 for score, _ in tops if score >= threshold) - sum(1 for score, ok in tops if score >= threshold and ok)
+    return {"threshold": round(float(threshold), 4), "queries": n_positive, "negatives": len(tops) - n_positive,
+            "wrong_shown": negatives_shown,
             "top1_shown": len(shown), "top1_precision_shown": round(sum(ok for _, ok in shown) / max(1, len(shown)), 4),
-            "top1_recall": round(sum(ok for _, ok in shown) / max(1, len(tops)), 4)}
+            "top1_recall": round(sum(ok for _, ok in shown) / max(1, n_positive), 4)}
 
 
 def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
@@ -181,7 +208,7 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
     _log(f"fusion weight {model.fusion_weight} (train MAP@5 {best[0]:.4f})")
 
     fit_reranker(model, preps, "train", c=c)
-    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision)
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root))
     model.threshold = calibration["threshold"]
 
     metrics = {}
@@ -233,3 +260,20 @@ Validation (queries never used for fitting; "-base" rows are before the query pr
 | task/split/method | MAP@5 | MRR | R@1 | R@5 |
 |---|---|---|---|---|
 """ + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def recalibrate(data_dir: str | Path | None = None, path: Path = ARTEFACT, cache_dir: str | Path | None = None) -> dict:
+    """Refit only the threshold of a trained model (seconds once embeddings are cached)."""
+    from newssift import settings
+    from newssift.coverage.embedding import CachedEmbedder, training_embedder
+
+    root = str(data_dir) if data_dir else None
+    model = MatchModel.load(path)
+    embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
+    preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root))
+    model.threshold = calibration["threshold"]
+    model.trained["calibration"] = calibration
+    model.save(path)
+    write_model_card(path.parent / "MODEL_CARD.md", model)
+    return calibration
