@@ -125,3 +125,17 @@ def test_install_collections_reads_a_data_folder(db, tmp_path):
     assert any("not in" in m for m in messages)  # the collections that are not there are named
     with pytest.raises(InputError):
         install_collections(tmp_path / "empty", db_url=db)
+
+
+from tests.test_store_postgres import pg_url  # noqa: E402,F401 - a throwaway PostgreSQL server (skips without one)
+
+
+def test_the_same_store_on_postgres(pg_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSSIFT_HOME", str(tmp_path / "home"))
+    first = import_path(SAMPLES, db_url=pg_url)
+    again = import_path(SAMPLES, db_url=pg_url)
+    assert again["added"] == 0 and again["already_present"] == first["added"] + first["already_present"]
+    n, top = store.state(pg_url)
+    assert n >= 3 and top >= n
+    claims = {r["claim"] for r in store.fetch(list(range(1, top + 1)), pg_url).values()}
+    assert "Raising the minimum wage to $15 would destroy 10 million jobs." in claims
