@@ -12,7 +12,7 @@ print("| task / split | method | MAP@5 | MRR | R@1 | R@5 |\n|---|---|---|---|---
 for task, split in rows:
     for method, label in (("bm25-base", "BM25"), ("dense-base", "dense (MiniLM cosine)"), ("dense", "dense + query projection"),
                           ("fusion", "fusion (rescaled BM25 + cosine)"), ("reranked", "re-ranked (logistic regression)")):
-        m = metrics.get(f"{task}/{split}/{method}")
+        m = metrics.get(f"{task}/{split}/{method}") or (metrics.get(f"{task}/{split}/bm25") if method == "bm25-base" else None)
         if m:
             print(f"| {task} {split} | {label} | {m['map_at_5']:.4f} | {m['mrr']:.4f} | {m['recall_at_1']:.4f} | {m['recall_at_5']:.4f} |")
 print()
