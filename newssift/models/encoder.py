@@ -54,6 +54,20 @@ def base_model_dir() -> Path:
     return path
 
 
+def _delta_sha(path: Path) -> str:
+    """A hash of the delta's tensors and scale, not its file bytes (safetensors metadata order varies)."""
+    from safetensors import safe_open
+
+    digest = hashlib.sha256()
+    with safe_open(str(path), framework="numpy") as fh:
+        digest.update(str((fh.metadata() or {}).get("scale", "1.0")).encode())
+        for key in sorted(fh.keys()):
+            tensor = fh.get_tensor(key)
+            digest.update(f"{key}|{tensor.dtype}|{tensor.shape}".encode())
+            digest.update(np.ascontiguousarray(tensor).tobytes())
+    return digest.hexdigest()
+
+
 def _file_sha(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -92,8 +106,12 @@ def load_weights(base_dir: Path, lora_path: Path | None) -> dict[str, np.ndarray
 
 
 # -- ONNX graph ----------------------------------------------------------------------------------
-def build_onnx(weights: dict[str, np.ndarray]):
-    """A BERT encoder graph: input_ids, attention_mask (B, T) int64 → last_hidden_state (B, T, 384)."""
+def build_onnx(weights: dict[str, np.ndarray], layer_outputs: tuple[int, ...] = ()):
+    """A BERT encoder graph: input_ids, attention_mask (B, T) int64 → last_hidden_state (B, T, 384).
+
+    `layer_outputs` adds outputs ``layer<i>`` (the states after layer i) for training, which
+    fine-tunes the top layers from cached lower-layer states.
+    """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -159,13 +177,17 @@ def build_onnx(weights: dict[str, np.ndarray]):
         x = layer_norm(node("Add", [attn, x]), f"{p}.attention.output.LayerNorm")
         hidden = gelu(linear(x, f"{p}.intermediate.dense"))
         x = layer_norm(node("Add", [linear(hidden, f"{p}.output.dense"), x]), f"{p}.output.LayerNorm")
+        if i in layer_outputs:
+            nodes.append(helper.make_node("Identity", [x], [f"layer{i}"]))
 
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     graph = helper.make_graph(
         nodes, "minilm_encoder",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN])],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN])]
+        + [helper.make_tensor_value_info(f"layer{i}", TensorProto.FLOAT, ["batch", "seq", HIDDEN])
+           for i in sorted(layer_outputs)],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="newssift")
     model.ir_version = 8
@@ -246,6 +268,17 @@ def best_window(n: int, starts: list[int], content: int) -> tuple[np.ndarray, np
     return best, pos - np.asarray(starts, dtype=np.int64)[best]
 
 
+def merge_windows(n: int, starts: list[int], window_states: list[np.ndarray], content: int = WINDOW - 2) -> np.ndarray:
+    """(n, 384) token states from per-window states ([CLS] ... [SEP]), each token from its most central window."""
+    merged = np.zeros((n, HIDDEN), dtype=np.float32)
+    if n:
+        best, local = best_window(n, starts, content)
+        for w in range(len(starts)):
+            sel = best == w
+            merged[sel] = window_states[w][local[sel] + 1]  # +1: skip [CLS]
+    return merged
+
+
 class Encoder:
     """Tokenise, window, batch and run the encoder. Use `get_encoder()` for the cached instance."""
 
@@ -258,7 +291,7 @@ class Encoder:
         self.lora_path = Path(lora_path) if lora_path is not None and Path(lora_path).is_file() else None
         parts = [GRAPH_VERSION, _file_sha(self.base_dir / "model.safetensors")]
         if self.lora_path is not None:
-            parts.append(_file_sha(self.lora_path))
+            parts.append(_delta_sha(self.lora_path))
         self.fingerprint = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
         self.tokenizer = Tokenizer.from_file(str(self.base_dir / "tokenizer.json"))
@@ -339,13 +372,7 @@ class Encoder:
         states = self.run_windows(windows) if windows else []
         results = []
         for text, ids, offsets, starts, first in plans:
-            n = len(ids)
-            merged = np.zeros((n, HIDDEN), dtype=np.float32)
-            if n:
-                best, local = best_window(n, starts, content)
-                for w in range(len(starts)):
-                    sel = best == w
-                    merged[sel] = states[first + w][local[sel] + 1]  # +1: skip [CLS]
+            merged = merge_windows(len(ids), starts, states[first:first + len(starts)], content)
             results.append(EncodedText(text, ids, offsets, merged))
         return results
 
