@@ -249,9 +249,11 @@ weight and a logistic-regression re-ranker over {len(model.features)} features
 - Data: CLEF CheckThat! 2022 Task 2A (tweets -> Snopes, train 997 queries) and 2021 Task 2B
   (debate sentences -> PolitiFact, train 472 queries), `../shared/data`.
 - Fusion weight of rescaled BM25: {model.fusion_weight} (chosen on train); candidates: {model.candidates} + {model.candidates}
-- Threshold: {model.threshold} on the re-ranker score: on dev queries of both tasks searched against
-  both collections together, top-1 precision {cal['top1_precision_shown']} above it
-  ({cal['top1_shown']} of {cal['queries']} queries shown; target precision {model.threshold_precision}).
+- Threshold: {model.threshold} on the re-ranker score: on the dev queries of both tasks searched against
+  both collections together, plus {cal.get('negatives', 0)} ClaimBuster sentences that no fact-check
+  should match, top-1 precision {cal['top1_precision_shown']} above it ({cal['top1_shown']} of
+  {cal['queries'] + cal.get('negatives', 0)} shown; {cal['top1_recall']} of the dev queries get their
+  fact-check; target precision {model.threshold_precision}).
 - Date: {t['date']}; CPU time: {t['cpu_seconds']} s (after the embeddings are cached).
 - Retrain: `newssift train coverage` (or `newssift train coverage --data ../shared/data`).
 
