@@ -213,7 +213,7 @@ def factchecks_import(
     db: Optional[str] = typer.Option(None, "--db"),
 ):
     """Import fact-checks into the local store."""
-    call("newssift.coverage.factchecks:import_path", file, db_url=db)
+    print_json(call("newssift.coverage.factchecks:import_path", file, db_url=db))
 
 
 @factchecks_app.command("search")
@@ -292,9 +292,10 @@ def evaluate_claim_matching(
     queries: Path = typer.Option(..., "--queries", help="TSV: id<TAB>text."),
     qrels: Path = typer.Option(..., "--qrels", help="TREC qrels."),
     collection: Path = typer.Option(..., "--collection", help="Verified claims, JSONL or JSONL.gz."),
+    method: str = typer.Option("reranked", "--method", help="bm25, dense, fusion or reranked."),
 ):
     """Claim matching (CheckThat!): MAP@5, MRR, recall@1, recall@5."""
-    _evaluate("claim_matching", queries=queries, qrels=qrels, collection=collection)
+    _evaluate("claim_matching", queries=queries, qrels=qrels, collection=collection, method=method)
 
 
 @evaluate_app.command("credibility")
@@ -363,6 +364,15 @@ def train_chrome(
 ):
     """Learn the page-chrome line classifier from the extraction pages (seconds)."""
     print_json(call("newssift.ingest.train_chrome:train_chrome", data_dir=data, out_dir=out))
+
+
+@train_app.command("coverage")
+def train_coverage(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model (default: the package)."),
+):
+    """Tune claim matching on the CheckThat! train pairs: query projection, fusion, re-ranker, threshold."""
+    print_json(call("newssift.coverage.train:train_coverage", data_dir=data, out=out))
 
 
 # -- bench, serve, batch -------------------------------------------------------------------------------
