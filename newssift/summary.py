@@ -170,7 +170,9 @@ class SummaryHead(Head):
         if not claims and not quotes:
             return None
         speakers = sorted({q.get("speaker") for q in quotes if q.get("speaker")})
-        text = f"{len(claims)} check-worthy claim(s), {len(quotes)} quote(s)"
+        # a count of zero claims would read as a finding when the claims head did not run
+        parts = ([f"{len(claims)} check-worthy claim(s)"] if claims else []) + ([f"{len(quotes)} quote(s)"] if quotes else [])
+        text = ", ".join(parts)
         if speakers:
             text += " from " + ", ".join(speakers[:3]) + (" and others" if len(speakers) > 3 else "")
         ranked = sorted(claims, key=lambda c: -c.get("checkworthiness", 0))
