@@ -178,12 +178,19 @@ def source(
 def resources_install(
     from_dir: Optional[Path] = typer.Option(None, "--from", help="A folder laid out like the public data sets."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+    factchecks: bool = typer.Option(True, "--factchecks/--ratings-only",
+                                    help="Also import and index the fact-check collections (minutes: each "
+                                         "claim is embedded once) or only the rating lists (seconds)."),
 ):
     """Install the rating lists and fact-check collections (checksums are verified).
 
-    Example: newssift resources install --from ../shared/data
+    Examples:
+
+      newssift resources install --from ../shared/data
+
+      newssift resources install --from ../shared/data --ratings-only
     """
-    call("newssift.resources:install", from_dir=from_dir, db_url=db)
+    call("newssift.resources:install", from_dir=from_dir, db_url=db, factchecks=factchecks)
 
 
 @resources_app.command("status")
