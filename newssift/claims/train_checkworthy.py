@@ -1,0 +1,194 @@
+"""Train the check-worthiness head: `newssift train checkworthy`.
+
+Data: ClaimBuster crowdsourced sentences (check-worthy = Verdict 1) and the CLEF CheckThat! 2019/2020
+debates (each debate once). Validation never cuts through a debate: a fixed set of ClaimBuster
+debates and of CLEF debates is held out (`HELD_OUT_*`), the calibration and threshold come from
+out-of-fold scores over debates, and the final artefact is refitted on everything.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from newssift import settings
+from newssift.claims.checkworthy_data import LabelledSentence, read_claimbuster_csv, read_clef_training
+from newssift.claims.checkworthy_metrics import best_f1_threshold, binary_scores, clef_scores
+from newssift.claims.checkworthy_model import CheckworthyModel, FeatureConfig
+from newssift.errors import ResourceMissing
+
+ARTEFACT_DIR = Path(__file__).resolve().parents[1] / "models" / "artefacts" / "checkworthy"
+
+# ClaimBuster debates held out for validation: one or two per era.
+HELD_OUT_CLAIMBUSTER = ("1960-10-13.txt", "1976-10-22.txt", "1984-10-21.txt", "1992-10-19.txt",
+                        "2000-10-17.txt", "2008-10-07.txt", "2012-10-16.txt")
+# CLEF debates held out: none of them is a debate ClaimBuster also covers (2012 and 2016 general
+# election debates), so no sentence of them is seen in training under either data set.
+HELD_OUT_CLEF = (
+    "clef2019/20180916_trump_miami", "clef2019/20181010_medicare", "clef2020/20151028_GOP_boulder",
+    "clef2020/20160117_democrats_charlston", "clef2020/20160331_Cruz_Miluakee",
+    "clef2020/20160508_Trump_meet_the_press", "clef2020/20160721_Trump_draft_RNC",
+    "clef2020/20161005_vice_pres", "clef2020/20170126_Trump_ABC",
+    "clef2020/20170228_Trump_Congress_joint_session", "clef2020/20170822_Trump_phoenix",
+    "clef2020/20181015_60_min",
+)
+CLEF_OVERLAPPING_CLAIMBUSTER = ("clef2020/20121023_third_presidential_debate", "clef2020/20160926_1pres",
+                                "clef2020/20161010_2pres", "clef2020/20161019_3pres")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_data(data_dir: Path | None) -> tuple[list[LabelledSentence], dict[str, list[LabelledSentence]]]:
+    data_dir = Path(data_dir) if data_dir else settings.shared_data_dir()
+    if data_dir is None or not (data_dir / "checkworthy-claimbuster" / "crowdsourced.csv").exists():
+        raise ResourceMissing("The ClaimBuster data is not there: pass --data pointing at the public data folder.")
+    claimbuster = read_claimbuster_csv(data_dir / "checkworthy-claimbuster" / "crowdsourced.csv")
+    clef = read_clef_training(data_dir / "checkworthy-clef") if (data_dir / "checkworthy-clef").is_dir() else {}
+    return claimbuster, clef
+
+
+def group_folds(groups: list[str], n_folds: int = 5) -> list[np.ndarray]:
+    """Fold index of every row: whole groups (debates) per fold, round-robin over sorted names."""
+    names = sorted(set(groups))
+    fold_of = {name: i % n_folds for i, name in enumerate(names)}
+    folds = np.array([fold_of[g] for g in groups])
+    return [np.nonzero(folds == k)[0] for k in range(n_folds)]
+
+
+def out_of_fold_scores(config: FeatureConfig, texts, embeddings, labels, groups, weights=None, n_folds=5):
+    scores = np.zeros(len(texts))
+    for held in group_folds(groups, n_folds):
+        train = np.setdiff1d(np.arange(len(texts)), held)
+        model = CheckworthyModel(config).fit([texts[i] for i in train],
+                                             None if embeddings is None else embeddings[train],
+                                             labels[train], None if weights is None else weights[train])
+        scores[held] = model.decision_function([texts[i] for i in held],
+                                               None if embeddings is None else embeddings[held])
+    return scores
+
+
+class TrainingSet:
+    """Texts, labels, debates and embeddings of all sentences, with the masks of each part."""
+
+    def __init__(self, claimbuster, clef, embed: bool = True, clef_weight: float = 1.0):
+        self.rows = list(claimbuster) + [r for rows in clef.values() for r in rows]
+        self.texts = [r.text for r in self.rows]
+        self.labels = np.array([r.label for r in self.rows])
+        self.groups = [r.group for r in self.rows]
+        self.is_claimbuster = np.arange(len(self.rows)) < len(claimbuster)
+        self.weights = np.where(self.is_claimbuster, 1.0, clef_weight)
+        self.embeddings = None
+        self.fingerprint = ""
+        if embed:
+            from newssift.claims.checkworthy_embeddings import cached_embeddings, training_embedder
+
+            embedder = training_embedder()
+            cb_vectors, self.fingerprint = cached_embeddings(self.texts[:len(claimbuster)], embedder)
+            clef_vectors, _ = cached_embeddings(self.texts[len(claimbuster):], embedder)
+            self.embeddings = np.vstack([cb_vectors, clef_vectors])
+
+    def subset(self, mask):
+        index = np.nonzero(mask)[0]
+        return (index, [self.texts[i] for i in index], None if self.embeddings is None else self.embeddings[index],
+                self.labels[index], [self.groups[i] for i in index], self.weights[index])
+
+
+def fit_calibrated(config: FeatureConfig, data: TrainingSet, train_mask) -> CheckworthyModel:
+    """Fit on `train_mask`; Platt scaling and the F1 threshold from out-of-fold scores on its ClaimBuster part."""
+    index, texts, embeddings, labels, groups, weights = data.subset(train_mask)
+    scores = out_of_fold_scores(config, texts, embeddings, labels, groups, weights)
+    model = CheckworthyModel(config).fit(texts, embeddings, labels, weights)
+    claimbuster_part = data.is_claimbuster[index]
+    model.calibrate(scores[claimbuster_part], labels[claimbuster_part])
+    model.threshold, _ = best_f1_threshold(labels[claimbuster_part],
+                                           model.probability_from_scores(scores[claimbuster_part]))
+    model.encoder_fingerprint = data.fingerprint
+    return model
+
+
+def validate(config: FeatureConfig, data: TrainingSet, use_clef: bool = True) -> dict:
+    """Train without the held-out debates; F1 on held-out ClaimBuster debates, MAP on held-out CLEF."""
+    held_cb = np.array([g in HELD_OUT_CLAIMBUSTER for g in data.groups]) & data.is_claimbuster
+    held_clef = np.array([g in HELD_OUT_CLEF for g in data.groups])
+    train_mask = ~held_cb & ~held_clef & (data.is_claimbuster | use_clef)
+    started = time.time()
+    model = fit_calibrated(config, data, train_mask)
+    _, texts, embeddings, labels, _, _ = data.subset(held_cb)
+    probability = model.predict_proba(texts, embeddings)
+    result = {"claimbuster_heldout": binary_scores(labels, probability >= model.threshold),
+              "threshold": model.threshold}
+    _, best = best_f1_threshold(labels, probability)
+    result["claimbuster_heldout"]["f1_at_best_threshold"] = best
+    result["claimbuster_heldout"]["sentences"] = int(len(labels))
+    debates = {}
+    for name in HELD_OUT_CLEF:
+        mask = np.array([g == name for g in data.groups])
+        if mask.any():
+            _, texts, embeddings, labels, _, _ = data.subset(mask)
+            debates[name] = (labels, model.decision_function(texts, embeddings))
+    result["clef_heldout"] = clef_scores(debates)
+    result["seconds"] = round(time.time() - started, 1)
+    return result
+
+
+def save_model(model: CheckworthyModel, out_dir: Path, metrics: dict) -> Path:
+    import joblib
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, out_dir / "model.joblib", compress=3)
+    meta = {"encoder_fingerprint": model.encoder_fingerprint, "threshold": model.threshold,
+            "platt": list(model.platt), "config": asdict(model.config), "trained": date.today().isoformat(),
+            "validation": metrics}
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return out_dir
+
+
+DEFAULT_CONFIG = FeatureConfig()
+USE_CLEF = True
+CLEF_WEIGHT = 1.0
+
+
+def train_checkworthy(data_dir: Path | None = None, out_dir: Path | None = None, validation: bool = True) -> dict:
+    """Retrain the head on the current encoder and write the artefact; returns the validation figures."""
+    started = time.time()
+    claimbuster, clef = load_data(data_dir)
+    log(f"{len(claimbuster)} ClaimBuster sentences, {len(clef)} CLEF debates")
+    data = TrainingSet(claimbuster, clef if USE_CLEF else {}, embed=DEFAULT_CONFIG.embedding, clef_weight=CLEF_WEIGHT)
+    metrics = validate(DEFAULT_CONFIG, data, USE_CLEF) if validation else {}
+    log(f"validation: {json.dumps(metrics)}")
+    model = fit_calibrated(DEFAULT_CONFIG, data, np.ones(len(data.texts), dtype=bool))
+    metrics["cpu_seconds_total"] = round(time.process_time(), 1)
+    metrics["wall_seconds"] = round(time.time() - started, 1)
+    path = save_model(model, Path(out_dir) if out_dir else ARTEFACT_DIR, metrics)
+    log(f"wrote {path}")
+    return {"artefact": str(path), "encoder_fingerprint": model.encoder_fingerprint,
+            "threshold": model.threshold, **metrics}
+
+
+def compare(data_dir: Path | None = None) -> dict:
+    """The benchmark table: TF-IDF baseline, embedding alone, and the combined model."""
+    claimbuster, clef = load_data(data_dir)
+    data = TrainingSet(claimbuster, clef, embed=True)
+    variants = {
+        "tfidf_words_lr_claimbuster_only": (FeatureConfig(chars=False, embedding=False, lexical=False), False),
+        "embedding_lr_claimbuster_only": (FeatureConfig(words=False, chars=False, lexical=False), False),
+        "combined_claimbuster_only": (FeatureConfig(), False),
+        "combined_with_clef": (FeatureConfig(), True),
+    }
+    results = {}
+    for name, (config, use_clef) in variants.items():
+        results[name] = validate(config, data, use_clef)
+        log(f"{name}: {json.dumps(results[name])}")
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(compare() if "--compare" in sys.argv else train_checkworthy(), indent=2))
