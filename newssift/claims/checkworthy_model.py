@@ -87,3 +87,33 @@ class CheckworthyModel:
     def predict_proba(self, texts: list[str], embeddings: np.ndarray | None) -> np.ndarray:
         """Calibrated probability that each sentence is a check-worthy factual claim."""
         return self.probability_from_scores(self.decision_function(texts, embeddings))
+
+
+ARTEFACT_DIR = __import__("pathlib").Path(__file__).resolve().parents[1] / "models" / "artefacts" / "checkworthy"
+
+
+def load_checkworthy_model(artefact_dir=None) -> CheckworthyModel:
+    """The trained model from the package (or `artefact_dir`); ModelMissing when it is not there."""
+    from pathlib import Path
+
+    from newssift.errors import ModelMissing
+
+    path = Path(artefact_dir or ARTEFACT_DIR) / "model.joblib"
+    if not path.exists():
+        raise ModelMissing("The check-worthiness model is missing: run `newssift train checkworthy`.")
+    import joblib
+
+    model = joblib.load(path)
+    if not isinstance(model, CheckworthyModel):
+        raise ModelMissing(f"{path} is not a check-worthiness model: run `newssift train checkworthy`.")
+    return model
+
+
+def check_fingerprint(model: CheckworthyModel, encoder_fingerprint: str) -> None:
+    """A head trained on other encoder weights reads features it never saw: refuse it."""
+    from newssift.errors import ModelMissing
+
+    if model.encoder_fingerprint and model.encoder_fingerprint != encoder_fingerprint:
+        raise ModelMissing(
+            f"The check-worthiness model was trained on encoder {model.encoder_fingerprint}, not on the installed "
+            f"encoder {encoder_fingerprint}: run `newssift train checkworthy`.")

@@ -20,10 +20,9 @@ import numpy as np
 from newssift import settings
 from newssift.claims.checkworthy_data import LabelledSentence, read_claimbuster_csv, read_clef_training
 from newssift.claims.checkworthy_metrics import best_f1_threshold, binary_scores, clef_scores
-from newssift.claims.checkworthy_model import CheckworthyModel, FeatureConfig
+from newssift.claims.checkworthy_model import ARTEFACT_DIR, CheckworthyModel, FeatureConfig
 from newssift.errors import ResourceMissing
 
-ARTEFACT_DIR = Path(__file__).resolve().parents[1] / "models" / "artefacts" / "checkworthy"
 
 # ClaimBuster debates held out for validation: one or two per era.
 HELD_OUT_CLAIMBUSTER = ("1960-10-13.txt", "1976-10-22.txt", "1984-10-21.txt", "1992-10-19.txt",
