@@ -1,17 +1,295 @@
-"""Propaganda-technique spans (the 14 techniques of SemEval-2020 Task 11)."""
+"""Propaganda-technique spans (the 14 techniques of SemEval-2020 Task 11).
+
+Runs on the shared encoder's token states, in numpy:
+1. a per-wordpiece tagger gives, for each token, the probability that it lies inside a span of
+   each technique and inside any span;
+2. spans = runs of tokens whose "any technique" probability passes a threshold tuned on held-back
+   PTC articles, widened to whole words;
+3. a technique classifier labels each span from its pooled states, the tagger's probabilities,
+   its length and whether the same phrase recurs in the article (repetition).
+
+The artefacts (`models/artefacts/propaganda/`) record the encoder fingerprint they were fitted
+on; a different encoder is refused rather than silently misread.
+"""
 
 from __future__ import annotations
 
-from newssift.head import Doc, Head, NotBuilt
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from newssift.article import span_dict
+from newssift.errors import ModelMissing
+from newssift.head import Doc, Head
+from newssift.models.ptc import TECHNIQUES
+
+ARTEFACT_DIR = Path(__file__).resolve().parents[1] / "models" / "artefacts" / "propaganda"
+
+LABELS = {
+    "Appeal_to_Authority": "Appeal to authority",
+    "Appeal_to_fear-prejudice": "Appeal to fear or prejudice",
+    "Bandwagon,Reductio_ad_hitlerum": "Bandwagon / reductio ad Hitlerum",
+    "Black-and-White_Fallacy": "Black-and-white fallacy",
+    "Causal_Oversimplification": "Causal oversimplification",
+    "Doubt": "Doubt",
+    "Exaggeration,Minimisation": "Exaggeration or minimisation",
+    "Flag-Waving": "Flag-waving",
+    "Loaded_Language": "Loaded language",
+    "Name_Calling,Labeling": "Name calling",
+    "Repetition": "Repetition",
+    "Slogans": "Slogan",
+    "Thought-terminating_Cliches": "Thought-terminating cliché",
+    "Whataboutism,Straw_Men,Red_Herring": "Whataboutism / straw man / red herring",
+}
+EXPLANATIONS = {
+    "Appeal_to_Authority": "leans on who said it rather than on evidence that it is true.",
+    "Appeal_to_fear-prejudice": "tries to win support by stirring fear of, or prejudice against, something.",
+    "Bandwagon,Reductio_ad_hitlerum": "argues from what everyone does, or by tying a view to a hated group.",
+    "Black-and-White_Fallacy": "presents two options as the only ones when more exist.",
+    "Causal_Oversimplification": "gives one simple cause for something with many.",
+    "Doubt": "questions someone's credibility instead of addressing their argument.",
+    "Exaggeration,Minimisation": "makes something look much bigger or smaller than it is.",
+    "Flag-Waving": "appeals to patriotism or group identity to justify a view.",
+    "Loaded_Language": "uses emotionally charged words to sway the reader instead of informing.",
+    "Name_Calling,Labeling": "labels a person or group with an insulting or loaded name instead of an argument.",
+    "Repetition": "repeats the same message so that it sticks.",
+    "Slogans": "a short, catchy phrase that stands in for an argument.",
+    "Thought-terminating_Cliches": "a stock phrase that discourages further thought on the matter.",
+    "Whataboutism,Straw_Men,Red_Herring": "deflects: answers with another accusation, a distorted view or an irrelevant point.",
+}
+_QUOTES = "\"'“”‘’«»"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) to whole words and trim surrounding whitespace."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def merge_same_technique(spans: list[dict]) -> list[dict]:
+    """Merge overlapping spans that carry the same technique (keeping the higher score)."""
+    out: list[dict] = []
+    for span in sorted(spans, key=lambda d: (d["technique"], d["start"], d["end"])):
+        if out and out[-1]["technique"] == span["technique"] and span["start"] < out[-1]["end"]:
+            prev = out[-1]
+            prev["end"] = max(prev["end"], span["end"])
+            prev["score"] = max(prev["score"], span["score"])
+        else:
+            out.append(dict(span))
+    return sorted(out, key=lambda d: (d["start"], d["end"]))
+
+
+def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[tuple[int, int, float]]:
+    """Runs of tokens above the "any technique" threshold → word-aligned spans with a mean score."""
+    if len(probs) == 0:
+        return []
+    threshold = float(decoding.get("threshold", 0.5))
+    gap = int(decoding.get("gap", 1))
+    min_chars = int(decoding.get("min_chars", 3))
+    p = probs[:, -1]
+    on = np.nonzero(p >= threshold)[0]
+    runs: list[list[int]] = []
+    for i in on:
+        if runs and i - runs[-1][-1] <= gap + 1:
+            runs[-1].append(int(i))
+        else:
+            runs.append([int(i)])
+    spans = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        s, e = word_bounds(text, int(encoded.token_offsets[first, 0]), int(encoded.token_offsets[last, 1]))
+        if e - s < min_chars:
+            continue
+        score = float(p[first:last + 1].mean())
+        if spans and s < spans[-1][1]:  # widening to words made neighbours touch: join them
+            ps, pe, pscore = spans[-1]
+            spans[-1] = (ps, max(pe, e), max(pscore, score))
+        else:
+            spans.append((s, e, score))
+    return spans
+
+
+def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Features of one span for the technique classifier."""
+    pooled = encoded.pool(start, end)
+    idx = encoded.tokens_in(start, end)
+    width = probs.shape[1] if probs.ndim == 2 else len(TECHNIQUES) + 1
+    p_mean = probs[idx].mean(0) if len(idx) else np.zeros(width, np.float32)
+    p_max = probs[idx].max(0) if len(idx) else np.zeros(width, np.float32)
+    phrase = text[start:end].strip().lower()
+    lower = text.lower()
+    repeats = max(0, lower.count(phrase) - 1) if len(phrase) >= 2 else 0
+    words = re.findall(r"\w{4,}", phrase)
+    word_repeats = max((len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words), default=0)
+    before = text[max(0, start - 1):start]
+    after = text[end:end + 1]
+    n_words = len(phrase.split())
+    caps = sum(1 for w in text[start:end].split() if w[:1].isupper()) / max(1, n_words)
+    extra = np.array([
+        math.log1p(repeats), float(repeats > 0), math.log1p(word_repeats),
+        math.log1p(end - start), math.log1p(n_words), float(len(idx)) / 50.0,
+        float("!" in phrase), float("?" in phrase), float(any(q in phrase for q in _QUOTES)),
+        float(bool(before) and before in _QUOTES or bool(after) and after in _QUOTES),
+        caps, start / max(1, len(text)),
+    ], dtype=np.float32)
+    return np.concatenate([pooled, p_mean, p_max, extra]).astype(np.float32)
+
+
+def tagger_inputs(states: np.ndarray) -> np.ndarray:
+    """Each token's state beside its left and right neighbours' (zeros at the ends): (n, 3 * 384)."""
+    pad = np.zeros((1, states.shape[1]), np.float32)
+    left = np.concatenate([pad, states[:-1]]) if len(states) else states
+    right = np.concatenate([states[1:], pad]) if len(states) else states
+    return np.concatenate([left, states, right], axis=1)
+
+
+def tagger_forward(tagger: dict, states: np.ndarray) -> np.ndarray:
+    """(n, 15) probabilities: 14 techniques, then "any technique"."""
+    hidden = np.maximum(tagger_inputs(states) @ tagger["W1"].T + tagger["b1"], 0.0)
+    return _sigmoid(hidden @ tagger["W2"].T + tagger["b2"]).astype(np.float32)
+
+
+class PropagandaModel:
+    """The numpy head: tagger weights, technique classifier, decoding settings."""
+
+    def __init__(self, tagger: dict, tc: dict | None, decoding: dict, fingerprint: str):
+        self.tagger = {k: np.asarray(v, np.float32) for k, v in tagger.items()}
+        self.tc = tc
+        self.decoding = decoding
+        self.fingerprint = fingerprint
+
+    # -- pieces ---------------------------------------------------------------------------------
+    def token_probs(self, encoded) -> np.ndarray:
+        if len(encoded) == 0:
+            return np.zeros((0, len(TECHNIQUES) + 1), np.float32)
+        return tagger_forward(self.tagger, encoded.token_states)
+
+    def technique_probs(self, text: str, encoded, probs: np.ndarray, spans) -> np.ndarray:
+        """(n_spans, 14) probabilities of each technique."""
+        if not spans:
+            return np.zeros((0, len(TECHNIQUES)), np.float32)
+        feats = np.stack([span_features(text, encoded, probs, s, e) for s, e in spans])
+        if self.tc is None:  # no classifier yet: the tagger's mean technique probabilities
+            return _softmax(np.log(feats[:, 384:384 + len(TECHNIQUES)] + 1e-6))
+        z = (feats - self.tc["tc_mean"]) / self.tc["tc_scale"]
+        return _softmax(z @ self.tc["tc_coef"].T + self.tc["tc_intercept"]).astype(np.float32)
+
+    # -- what the evaluation and the head call -----------------------------------------------------
+    def classify_spans(self, text: str, spans, encoded=None) -> list[list[str]]:
+        """Per span, the techniques best first."""
+        spans = [(int(s), int(e)) for s, e in spans]
+        if encoded is None:
+            from newssift.models.encoder import get_encoder
+
+            encoded = get_encoder().encode(text)
+        probs = self.technique_probs(text, encoded, self.token_probs(encoded), spans)
+        return [[TECHNIQUES[i] for i in np.argsort(-row)] for row in probs]
+
+    def analyse_encoded(self, encoded) -> list[dict]:
+        """Technique spans of one encoded text: dicts with start, end, technique, score, ..."""
+        text = encoded.text
+        probs = self.token_probs(encoded)
+        found = decode_spans(text, encoded, probs, self.decoding)
+        tech = self.technique_probs(text, encoded, probs, [(s, e) for s, e, _ in found])
+        lower = text.lower()
+        out = []
+        for (s, e, score), row in zip(found, tech):
+            k = int(np.argmax(row))
+            technique = TECHNIQUES[k]
+            explanation = f"{LABELS[technique]}: {EXPLANATIONS[technique]}"
+            if technique == "Repetition":
+                n = lower.count(text[s:e].strip().lower())
+                if n > 1:
+                    explanation += f" This phrase appears {n} times in the article."
+            out.append({"start": s, "end": e, "technique": technique, "score": round(float(score), 4),
+                        "technique_score": round(float(row[k]), 4), "explanation": explanation})
+        return merge_same_technique(out)
+
+    def predict_encoded(self, encoded) -> list[tuple[int, int, str]]:
+        return [(d["start"], d["end"], d["technique"]) for d in self.analyse_encoded(encoded)]
+
+    def predict_spans(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        from newssift.models.encoder import get_encoder
+
+        encoder = get_encoder()
+        out = []
+        for start in range(0, len(texts), 8):
+            out.extend(self.predict_encoded(enc) for enc in encoder.encode_batch(texts[start:start + 8]))
+        return out
+
+
+def load_model(directory: Path = ARTEFACT_DIR, check_encoder: bool = True) -> PropagandaModel:
+    head_file, config_file = directory / "head.npz", directory / "config.json"
+    if not head_file.is_file() or not config_file.is_file():
+        raise ModelMissing("The propaganda model is missing: run `newssift train propaganda`.")
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    z = np.load(head_file)
+    tc = {k: z[k].astype(np.float32) for k in ("tc_mean", "tc_scale", "tc_coef", "tc_intercept")}
+    tagger = {k: z[k] for k in ("W1", "b1", "W2", "b2")}
+    model = PropagandaModel(tagger, tc, config["decoding"], config["encoder_fingerprint"])
+    if check_encoder:
+        from newssift.models.encoder import get_encoder
+
+        current = get_encoder().fingerprint
+        if current != model.fingerprint:
+            raise ModelMissing(f"The propaganda model was trained on encoder {model.fingerprint}, but encoder "
+                               f"{current} is installed: run `newssift train propaganda`.")
+    return model
+
+
+def classify_spans(text: str, spans) -> list[list[str]]:
+    """Techniques (best first) for given spans of a text, e.g. gold spans in the TC evaluation."""
+    return _shared_model().classify_spans(text, spans)
+
+
+_MODEL: PropagandaModel | None = None
+
+
+def _shared_model() -> PropagandaModel:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = load_model()
+    return _MODEL
 
 
 class PropagandaHead(Head):
     name = "propaganda"
     section = "stop"
+    needs = ("encoder",)
     description = "Propaganda-technique spans (the 14 techniques of SemEval-2020 Task 11)."
 
     def load(self) -> None:
-        raise NotBuilt("The propaganda analysis is not built yet.")
+        self.model = _shared_model()
 
-    def __call__(self, doc: Doc) -> None:  # pragma: no cover - not built
-        raise NotBuilt(self.name)
+    def __call__(self, doc: Doc) -> None:
+        text = doc.article.text
+        spans = self.model.analyse_encoded(doc.encoded) if doc.encoded is not None else []
+        techniques = [span_dict(text, d["start"], d["end"], technique=d["technique"], score=d["score"],
+                                technique_score=d["technique_score"], explanation=d["explanation"])
+                      for d in spans]
+        counts: dict[str, int] = {}
+        for d in techniques:
+            counts[d["technique"]] = counts.get(d["technique"], 0) + 1
+        doc.report.stop["techniques"] = techniques
+        doc.report.stop["technique_counts"] = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+        doc.shared["propaganda"] = techniques

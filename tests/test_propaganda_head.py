@@ -1,0 +1,96 @@
+"""The propaganda head on real text: the example article, the report schema, the evaluation path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newssift.article import Article
+from newssift.models.ptc import TECHNIQUES, is_validation, load_corpus
+from newssift.stop.propaganda import merge_same_technique, word_bounds
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXAMPLE = SHARED / "examples" / "theduran-2016-trump-putin.txt"
+PTC = SHARED / "data" / "propaganda-ptc" / "train"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    old = os.environ.get("NEWSSIFT_HOME")
+    os.environ["NEWSSIFT_HOME"] = str(tmp_path_factory.mktemp("home"))
+    yield
+    if old is None:
+        os.environ.pop("NEWSSIFT_HOME", None)
+    else:
+        os.environ["NEWSSIFT_HOME"] = old
+
+
+@pytest.fixture(scope="module")
+def example_report(home):
+    from newssift.pipeline import Analyzer
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    analyzer = Analyzer(heads=["newssift.stop.propaganda:PropagandaHead"])
+    return analyzer.analyze(Article(text=text, language="en"))
+
+
+def test_word_bounds_and_merging():
+    text = "a pathetic attempt, really"
+    assert word_bounds(text, 4, 15) == (2, 18)
+    assert word_bounds(text, 1, 3) == (2, 10)
+    spans = [{"start": 0, "end": 5, "technique": "Loaded_Language", "score": 0.5},
+             {"start": 3, "end": 9, "technique": "Loaded_Language", "score": 0.7},
+             {"start": 3, "end": 9, "technique": "Doubt", "score": 0.4}]
+    merged = merge_same_technique(spans)
+    assert {(d["start"], d["end"], d["technique"]) for d in merged} == {(0, 9, "Loaded_Language"), (3, 9, "Doubt")}
+    assert max(d["score"] for d in merged if d["technique"] == "Loaded_Language") == 0.7
+
+
+@pytest.mark.parametrize("phrase", ["lame duck Obama", "his water boy John Kerry", "pathetic attempt"])
+def test_example_article_phrases_are_flagged(example_report, phrase):
+    text = example_report.article.text
+    start = text.index(phrase)
+    end = start + len(phrase)
+    covered = sum(max(0, min(end, d["end"]) - max(start, d["start"])) for d in example_report.stop["techniques"])
+    assert covered >= 0.5 * len(phrase), (phrase, [d["text"] for d in example_report.stop["techniques"]])
+
+
+def test_example_report_is_valid(example_report):
+    assert example_report.heads["propaganda"]["status"] == "ok", example_report.heads
+    example_report.validate()
+    spans = example_report.stop["techniques"]
+    assert spans and all(d["technique"] in TECHNIQUES and 0 <= d["score"] <= 1 and d["explanation"] for d in spans)
+    assert sum(example_report.stop["technique_counts"].values()) == len(spans)
+    text = example_report.article.text
+    for d in spans:  # spans start and end on word boundaries
+        assert not (d["start"] > 0 and text[d["start"] - 1].isalnum() and text[d["start"]].isalnum())
+        assert not (d["end"] < len(text) and text[d["end"]].isalnum() and text[d["end"] - 1].isalnum())
+
+
+def test_classify_spans_ranks_every_technique(home):
+    from newssift.stop.propaganda import classify_spans
+
+    text = "The corrupt, lying media will never tell you the truth. Make America great again!"
+    ranked = classify_spans(text, [(4, 24), (56, 81)])
+    assert len(ranked) == 2 and all(sorted(r) == sorted(TECHNIQUES) for r in ranked)
+    assert ranked[0][0] in ("Loaded_Language", "Name_Calling,Labeling")
+
+
+def test_evaluate_on_three_validation_articles(home, tmp_path):
+    from newssift.evaluation.propaganda import evaluate
+
+    articles = [a for a in load_corpus(PTC) if is_validation(a.id)][:3]
+    (tmp_path / "articles").mkdir()
+    rows = []
+    for a in articles:
+        shutil.copy(PTC / "articles" / f"article{a.id}.txt", tmp_path / "articles")
+        rows += [f"{a.id}\t{t}\t{s}\t{e}" for s, e, t in a.spans]
+    (tmp_path / "labels-TC.tsv").write_text("\n".join(rows) + "\n")
+    result = evaluate(tmp_path)
+    assert result["articles"] == 3 and result["gold_rows"] == len(rows)
+    for key in ("si_f1", "si_precision", "si_recall", "tc_micro_f1", "full_f1"):
+        assert 0.0 <= result[key] <= 1.0
+    assert result["si_f1"] > 0.15 and result["tc_micro_f1"] > 0.3
