@@ -61,3 +61,44 @@ def test_best_f1_threshold():
     assert threshold == pytest.approx(0.6)
     assert f1 == pytest.approx(6 / 7)
     assert binary_scores(gold, np.array(probability) >= threshold)["f1"] == pytest.approx(f1)
+
+
+# -- data readers -----------------------------------------------------------------------------------
+def test_claimbuster_reader_counts():
+    from newssift.claims.checkworthy_data import read_claimbuster_csv
+
+    rows = read_claimbuster_csv(DATA / "checkworthy-claimbuster" / "crowdsourced.csv")
+    assert len(rows) == 22501
+    assert sum(r.label for r in rows) == sum(r.verdict == 1 for r in rows) == 5413
+    assert len({r.group for r in rows}) == 33
+
+
+def test_clef_training_has_each_debate_once():
+    from newssift.claims.checkworthy_data import read_clef_training
+
+    debates = read_clef_training(DATA / "checkworthy-clef")
+    names = set(debates)
+    # the 2016 first presidential debate ships in both years: only the relabelled 2020 copy stays
+    assert "clef2020/20160926_1pres" in names and "clef2019/20160926_1pres" not in names
+    # renamed and re-split duplicates go too (same debate as clef2020/20170216_Trump_press_conference)
+    assert "clef2019/20170216_trump_press" not in names
+    assert "clef2019/20180926_un_press" in names  # a 2019-only debate stays
+    assert len(debates) == 56
+    assert all(r.group == name for name, rows in debates.items() for r in rows[:3])
+
+
+# -- attribution of claims to quotes ----------------------------------------------------------------
+def test_claim_inside_a_quote_belongs_to_the_speaker():
+    from newssift.claims.checkworthy import quote_for_sentence
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    quoted = "Putin and Trump have numerous common points and shared views"
+    sentence_start = text.index("“Putin and Trump have numerous")
+    sentence_end = text.index("Volodin said.", sentence_start) + len("Volodin said.")
+    content_start = text.index(quoted)
+    quote = {"content": {"start": content_start, "end": content_start + len(quoted), "text": quoted},
+             "speaker": "Vyacheslav Volodin"}
+    assert quote_for_sentence(sentence_start, sentence_end, [quote])["speaker"] == "Vyacheslav Volodin"
+    # a sentence elsewhere in the article is not the speaker's
+    other = text.index("The president and the president-elect agreed")
+    assert quote_for_sentence(other, other + 80, [quote]) is None
