@@ -102,3 +102,112 @@ def test_claim_inside_a_quote_belongs_to_the_speaker():
     # a sentence elsewhere in the article is not the speaker's
     other = text.index("The president and the president-elect agreed")
     assert quote_for_sentence(other, other + 80, [quote]) is None
+
+
+# -- the trained head on real text (needs the shared encoder and the shipped artefact) -------------
+@pytest.fixture(scope="module")
+def head_and_encoder(tmp_path_factory):
+    import os
+
+    old = os.environ.get("NEWSSIFT_HOME")
+    os.environ["NEWSSIFT_HOME"] = str(tmp_path_factory.mktemp("home"))
+    try:
+        from newssift.models.encoder import get_encoder
+    except ImportError:
+        pytest.skip("the shared encoder is not in this build")
+    from newssift.claims.checkworthy import CheckworthyHead
+    from newssift.head import Context
+
+    encoder = get_encoder()  # a missing encoder here is a failure, not a skip: the head needs it
+    head = CheckworthyHead(Context())
+    head.load()  # fails when the artefact is missing or was trained on another encoder
+    yield head, encoder
+    if old is None:
+        os.environ.pop("NEWSSIFT_HOME", None)
+    else:
+        os.environ["NEWSSIFT_HOME"] = old
+
+
+# Sentences of the second 2012 presidential debate, by ClaimBuster Sentence_id.
+FACTUAL_IDS = (9819, 9760, 9515, 9197)  # Verdict 1: numbers, records, jobs, poverty
+NON_FACTUAL_IDS = (10392, 10243, 10388, 10352, 10377)  # Verdict -1: wishes, beliefs, discourse
+
+
+def test_factual_debate_sentences_outrank_non_factual_ones(head_and_encoder):
+    import csv
+
+    head, encoder = head_and_encoder
+    with open(DATA / "checkworthy-claimbuster" / "crowdsourced.csv", newline="", encoding="utf-8") as handle:
+        by_id = {int(row["Sentence_id"]): row for row in csv.DictReader(handle)}
+    factual = [by_id[i]["Text"] for i in FACTUAL_IDS]
+    non_factual = [by_id[i]["Text"] for i in NON_FACTUAL_IDS]
+    assert all(by_id[i]["Verdict"] == "1" for i in FACTUAL_IDS)
+    assert all(by_id[i]["Verdict"] == "-1" for i in NON_FACTUAL_IDS)
+    texts = factual + non_factual
+    probability = head.model.predict_proba(texts, encoder.embed_sentences(texts))
+    assert ((0 <= probability) & (probability <= 1)).all()
+    assert probability[:len(factual)].min() > probability[len(factual):].max(), dict(zip(texts, probability))
+    assert (probability[:len(factual)] >= head.model.threshold).all()
+    assert (probability[len(factual):] < head.model.threshold).all()
+
+
+def test_example_article_claims(head_and_encoder):
+    from newssift.article import Article
+    from newssift.pipeline import Analyzer
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    analyzer = Analyzer(heads=["newssift.claims.checkworthy:CheckworthyHead"])
+    report = analyzer.analyze(Article(text=text, language="en"))
+    assert report.heads["checkworthy"]["status"] == "ok", report.heads["checkworthy"]
+    claims = report.claims["claims"]
+    assert claims, "no claims in the example article"
+    sentence_bounds = report.article.sentences
+    for claim in claims:
+        assert text[claim["start"]:claim["end"]] == claim["text"]
+        assert 0 <= claim["checkworthiness"] <= 1
+        assert claim["attributed_to"] in ("outlet", "quote")
+        # a claim is one of the article's sentences (trimmed of surrounding space)
+        assert any(s <= claim["start"] and claim["end"] <= e for s, e in sentence_bounds)
+    assert any(c["text"].startswith("Next year, Russia and the US will celebrate 210 years") for c in claims), \
+        [c["text"] for c in claims]
+    # the page's chrome is not a claim
+    assert not any("vote" == c["text"].strip().lower() or c["text"].startswith("Notify of") for c in claims)
+    assert report.claims["threshold"] == pytest.approx(analyzer.heads()[0][0].model.threshold, abs=1e-4)
+
+
+def test_example_article_shares_scores_and_schema(head_and_encoder):
+    import json
+
+    import jsonschema
+
+    from newssift.article import Article
+    from newssift.head import Context, Doc
+    from newssift.report import Report
+
+    head, encoder = head_and_encoder
+    text = EXAMPLE.read_text(encoding="utf-8")
+    from newssift.nlp import regex_sentences
+
+    article = Article(text=text, language="en", domain="theduran.com")
+    article.sentences = regex_sentences(text)
+    doc = Doc(article, Report(article=article), Context())
+    doc.encoded = encoder.encode(text)
+    # a quote the quotes head would leave: the Duma speaker's words
+    quoted = "Putin and Trump have numerous common points and shared views"
+    start = text.index(quoted)
+    doc.shared["quotes"] = [{"content": {"start": start, "end": start + len(quoted), "text": quoted},
+                             "speaker": "Vyacheslav Volodin"}]
+    head(doc)
+    scores = doc.shared["sentence_checkworthiness"]
+    assert len(scores) == len(article.sentences)
+    assert all(0 <= s["checkworthiness"] <= 1 and text[s["start"]:s["end"]] == s["text"] for s in scores)
+    assert doc.shared["claims"] == doc.report.claims["claims"]
+    for claim in doc.shared["claims"]:
+        if claim["attributed_to"] == "outlet":
+            assert claim["speaker"] == "theduran.com"
+        elif claim["start"] <= start < claim["end"]:
+            assert claim["speaker"] == "Vyacheslav Volodin"
+    schema = json.loads((Path(__file__).resolve().parents[1] / "newssift" / "schema" / "report.schema.json").read_text())
+    claim_schema = {"$defs": schema["$defs"], **schema["$defs"]["claim"]}
+    for claim in doc.shared["claims"]:
+        jsonschema.validate(claim, claim_schema)

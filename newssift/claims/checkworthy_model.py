@@ -13,6 +13,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 
 from newssift.claims.checkworthy_features import lexical_matrix
 
@@ -27,6 +28,11 @@ class FeatureConfig:
     lexical_weight: float = 1.0
     C: float = 4.0  # inverse regularisation of the logistic regression
     max_char_features: int = 60_000
+    # A small MLP over embedding + lexical features, blended with the linear score:
+    # score = (1 - mlp_weight) * linear + mlp_weight * logit(mlp). 0 turns it off.
+    mlp_weight: float = 0.0
+    mlp_hidden: int = 256
+    mlp_alpha: float = 1e-2
 
 
 @dataclass
@@ -35,6 +41,7 @@ class CheckworthyModel:
     word_vectorizer: TfidfVectorizer | None = None
     char_vectorizer: TfidfVectorizer | None = None
     classifier: LogisticRegression | None = None
+    mlp: MLPClassifier | None = None
     platt: tuple[float, float] = (1.0, 0.0)  # probability = sigmoid(a * score + b)
     threshold: float = 0.5  # on the calibrated probability: maximises F1 on out-of-fold scores
     encoder_fingerprint: str = ""
@@ -68,12 +75,25 @@ class CheckworthyModel:
         matrix = self._matrix(texts, embeddings, fit=True)
         self.classifier = LogisticRegression(C=self.config.C, max_iter=3000, solver="liblinear")
         self.classifier.fit(matrix, np.asarray(labels, dtype=int), sample_weight=sample_weight)
+        if self.config.mlp_weight > 0:
+            self.mlp = MLPClassifier(hidden_layer_sizes=(self.config.mlp_hidden,), alpha=self.config.mlp_alpha,
+                                     early_stopping=True, random_state=0, max_iter=200)
+            keep = np.ones(len(texts), dtype=bool) if sample_weight is None else np.asarray(sample_weight) > 0
+            self.mlp.fit(self._dense(texts, embeddings)[keep], np.asarray(labels, dtype=int)[keep])
         return self
+
+    @staticmethod
+    def _dense(texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        return np.hstack([np.asarray(embeddings, dtype=np.float32), lexical_matrix(texts)])
 
     def decision_function(self, texts: list[str], embeddings: np.ndarray | None) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        return self.classifier.decision_function(self._matrix(texts, embeddings))
+        score = self.classifier.decision_function(self._matrix(texts, embeddings))
+        if self.mlp is not None and self.config.mlp_weight > 0:
+            p = np.clip(self.mlp.predict_proba(self._dense(texts, embeddings))[:, 1], 1e-6, 1 - 1e-6)
+            score = (1 - self.config.mlp_weight) * score + self.config.mlp_weight * np.log(p / (1 - p))
+        return score
 
     def calibrate(self, scores, labels) -> None:
         """Platt scaling: fit sigmoid(a * score + b) to held-out scores."""
