@@ -9,13 +9,17 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from newssift import settings
 from newssift.errors import NewssiftError
 
 app = typer.Typer(
@@ -73,6 +77,25 @@ def call(target: str, *args, **kwargs):
     return func(*args, **kwargs)
 
 
+@contextmanager
+def time_limit(seconds: int, what: str):
+    """A wall-clock limit for the main thread (SIGALRM); a clear error instead of a hang."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(_signum, _frame):
+        raise NewssiftError(f"{what} took longer than {seconds} s; giving up.")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -102,9 +125,10 @@ def analyze(
     from newssift.ingest import read_input
     from newssift.pipeline import Analyzer
 
-    article = read_input(input, url=url, allow_private_network=allow_private_network)
-    analyzer = Analyzer(db_url=db)
-    report = analyzer.analyze(article)
+    with time_limit(settings.MAX_SECONDS_PER_ARTICLE, "Reading and analysing the article"):
+        article = read_input(input, url=url, allow_private_network=allow_private_network)
+        analyzer = Analyzer(db_url=db)
+        report = analyzer.analyze(article)
     if store:
         call("newssift.store:store_report", report, db_url=db)
     if format == ReportFormat.json:
@@ -289,6 +313,15 @@ def train_checkworthy(
 ):
     """Retrain the check-worthiness head on the current encoder (ClaimBuster + CLEF debates)."""
     print_json(call("newssift.claims.train_checkworthy:train_checkworthy", data_dir=data, out_dir=out))
+
+
+@train_app.command("chrome")
+def train_chrome(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model (default: the package)."),
+):
+    """Learn the page-chrome line classifier from the extraction pages (seconds)."""
+    print_json(call("newssift.ingest.train_chrome:train_chrome", data_dir=data, out_dir=out))
 
 
 # -- bench, serve, batch -------------------------------------------------------------------------------

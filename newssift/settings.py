@@ -11,7 +11,8 @@ from pathlib import Path
 # Limits on input, each with a clear error when exceeded.
 MAX_INPUT_BYTES = 10 * 1024 * 1024  # a page or a text file, after decompression
 MAX_DECOMPRESSED_BYTES = MAX_INPUT_BYTES
-MAX_TEXT_CHARS = 2_000_000  # the clean body; longer articles are refused, not truncated silently
+MAX_TEXT_CHARS = 300_000  # the clean body (a long feature is ~60,000); longer is refused, never cut silently
+MAX_SECONDS_PER_ARTICLE = 300  # `newssift analyze` gives up with a clear error past this
 MAX_HTML_DEPTH = 2_000  # nesting depth of an HTML document
 FETCH_TIMEOUT_S = 15.0
 FETCH_MAX_REDIRECTS = 5
