@@ -251,9 +251,12 @@ def evaluate_extraction(
 
 
 @evaluate_app.command("propaganda")
-def evaluate_propaganda(path: Path = typer.Argument(..., help="Folder with articles/ and labels-TC.tsv.")):
+def evaluate_propaganda(
+    path: Path = typer.Argument(..., help="Folder with articles/ and labels-TC.tsv."),
+    baseline: bool = typer.Option(False, "--baseline", help="Score the word-list baseline instead of the model."),
+):
     """Technique spans: official SemEval-2020 SI scorer, TC micro-F1, and span+technique F1."""
-    _evaluate("propaganda", path)
+    _evaluate("propaganda", path, system="wordlist" if baseline else "model")
 
 
 @evaluate_app.command("hyperpartisan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 
 from newssift.models import encoder as enc_mod
 
-PTC_ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "propaganda-ptc" / "train" / "articles"
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "examples" / "theduran-2016-trump-putin.txt"
+SHARED = Path(os.environ.get("NEWSSIFT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+PTC_ARTICLES = SHARED / "data" / "propaganda-ptc" / "train" / "articles"
+EXAMPLE = SHARED / "examples" / "theduran-2016-trump-putin.txt"
 
 SENTENCES = [
     "The Senate passed the budget bill on Tuesday after a long debate.",
@@ -23,18 +25,9 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory):
-    import os
-
-    old = os.environ.get("NEWSSIFT_HOME")
-    os.environ["NEWSSIFT_HOME"] = str(tmp_path_factory.mktemp("home"))
-    try:
-        yield enc_mod.Encoder()
-    finally:
-        if old is None:
-            os.environ.pop("NEWSSIFT_HOME", None)
-        else:
-            os.environ["NEWSSIFT_HOME"] = old
+def encoder():
+    """The base encoder (no delta): parity with the reference BERT holds for the base weights."""
+    return enc_mod.Encoder(lora_path=None)
 
 
 def _long_text() -> str:

@@ -12,24 +12,13 @@ from newssift.article import Article
 from newssift.models.ptc import TECHNIQUES, is_validation, load_corpus
 from newssift.stop.propaganda import merge_same_technique, word_bounds
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("NEWSSIFT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 EXAMPLE = SHARED / "examples" / "theduran-2016-trump-putin.txt"
 PTC = SHARED / "data" / "propaganda-ptc" / "train"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    old = os.environ.get("NEWSSIFT_HOME")
-    os.environ["NEWSSIFT_HOME"] = str(tmp_path_factory.mktemp("home"))
-    yield
-    if old is None:
-        os.environ.pop("NEWSSIFT_HOME", None)
-    else:
-        os.environ["NEWSSIFT_HOME"] = old
-
-
-@pytest.fixture(scope="module")
-def example_report(home):
+def example_report():
     from newssift.pipeline import Analyzer
 
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -70,7 +59,7 @@ def test_example_report_is_valid(example_report):
         assert not (d["end"] < len(text) and text[d["end"]].isalnum() and text[d["end"] - 1].isalnum())
 
 
-def test_classify_spans_ranks_every_technique(home):
+def test_classify_spans_ranks_every_technique():
     from newssift.stop.propaganda import classify_spans
 
     text = "The corrupt, lying media will never tell you the truth. Make America great again!"
@@ -79,7 +68,7 @@ def test_classify_spans_ranks_every_technique(home):
     assert ranked[0][0] in ("Loaded_Language", "Name_Calling,Labeling")
 
 
-def test_evaluate_on_three_validation_articles(home, tmp_path):
+def test_evaluate_on_three_validation_articles(tmp_path):
     from newssift.evaluation.propaganda import evaluate
 
     articles = [a for a in load_corpus(PTC) if is_validation(a.id)][:3]

@@ -104,6 +104,7 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
     if len(probs) == 0:
         return []
     threshold = float(decoding.get("threshold", 0.5))
+    peak = float(decoding.get("peak", threshold))  # a span needs one token this sure (hysteresis)
     gap = int(decoding.get("gap", 1))
     min_chars = int(decoding.get("min_chars", 3))
     p = probs[:, -1]
@@ -116,6 +117,8 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
             runs.append([int(i)])
     spans = []
     for run in runs:
+        if p[run].max() < peak:
+            continue
         first, last = run[0], run[-1]
         s, e = word_bounds(text, int(encoded.token_offsets[first, 0]), int(encoded.token_offsets[last, 1]))
         if e - s < min_chars:
@@ -140,7 +143,7 @@ def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -
     lower = text.lower()
     repeats = max(0, lower.count(phrase) - 1) if len(phrase) >= 2 else 0
     words = re.findall(r"\w{4,}", phrase)
-    word_repeats = max((len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words), default=0)
+    word_repeats = max([len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words] + [0])
     before = text[max(0, start - 1):start]
     after = text[end:end + 1]
     n_words = len(phrase.split())

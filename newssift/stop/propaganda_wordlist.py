@@ -22,7 +22,7 @@ PRIOR = ("Loaded_Language", "Name_Calling,Labeling", "Repetition", "Doubt", "Exa
          "Bandwagon,Reductio_ad_hitlerum")
 
 
-def build(articles, min_count: int = 3, min_ratio: float = 0.5, max_span_chars: int = 60) -> dict:
+def build(articles, min_count: int = 2, min_ratio: float = 0.4, max_span_chars: int = 60) -> dict:
     """Words (lower-cased) inside short annotated spans at least `min_ratio` of the times they occur."""
     inside, total = Counter(), Counter()
     techniques: dict[str, Counter] = defaultdict(Counter)
