@@ -17,6 +17,7 @@ class LabelledSentence:
     group: str  # the debate or file it comes from: splits never cut through one
     speaker: str = ""
     verdict: int | None = None  # ClaimBuster's -1 / 0 / 1 where known
+    position: int = 0  # order inside its debate (ClaimBuster Sentence_id, CLEF line number)
 
 
 def read_claimbuster_csv(path: str | Path) -> list[LabelledSentence]:
@@ -35,6 +36,7 @@ def read_claimbuster_csv(path: str | Path) -> list[LabelledSentence]:
                 group=row.get("File_id") or path.name,
                 speaker=row.get("Speaker") or "",
                 verdict=verdict,
+                position=int(row.get("Sentence_id") or len(rows)),
             ))
     return rows
 
@@ -51,7 +53,7 @@ def read_clef_tsv(path: str | Path) -> list[LabelledSentence]:
                     raise InputError(f"{path}:{number} is not a CLEF line (line, speaker, sentence, label).")
                 continue
             rows.append(LabelledSentence(text=parts[2].strip(), label=int(parts[3].strip()),
-                                         group=path.stem, speaker=parts[1].strip()))
+                                         group=path.stem, speaker=parts[1].strip(), position=int(parts[0])))
     return rows
 
 

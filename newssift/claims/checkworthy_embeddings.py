@@ -91,3 +91,28 @@ def cached_embeddings(texts: list[str], embedder=None) -> tuple[np.ndarray, str]
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors, embedder.fingerprint
+
+
+def in_context_embeddings(sentences: list[str], encoder) -> np.ndarray:
+    """Embeddings of sentences read in their debate, as the head sees an article's sentences.
+
+    The sentences (in order) are joined into one document, encoded in windows by the shared encoder,
+    and each sentence's tokens are pooled: the same features as `doc.encoded.sentence_embeddings`.
+    """
+    spans, parts, offset = [], [], 0
+    for sentence in sentences:
+        spans.append((offset, offset + len(sentence)))
+        parts.append(sentence)
+        offset += len(sentence) + 1
+    return np.asarray(encoder.encode(" ".join(parts)).sentence_embeddings(spans), dtype=np.float32)
+
+
+def cached_in_context_embeddings(sentences: list[str], encoder) -> np.ndarray:
+    key = hashlib.sha256(("in-context\x00" + "\x00".join(sentences)).encode("utf-8")).hexdigest()[:20]
+    path = cache_root() / encoder.fingerprint / f"ctx-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = in_context_embeddings(sentences, encoder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
