@@ -219,3 +219,29 @@ def test_example_article_shares_scores_and_schema(head_and_encoder):
     claim_schema = {"$defs": schema["$defs"], **schema["$defs"]["claim"]}
     for claim in doc.shared["claims"]:
         jsonschema.validate(claim, claim_schema)
+
+
+def test_evaluate_command_on_small_real_samples(head_and_encoder, tmp_path):
+    import csv
+
+    from newssift.evaluation.checkworthy import evaluate
+
+    source = DATA / "checkworthy-claimbuster" / "crowdsourced.csv"
+    with open(source, newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["File_id"] == "2012-10-16.txt"][:120]
+    sample = tmp_path / "sample.csv"
+    with open(sample, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = evaluate(sample)
+    assert set(result) >= {"f1", "precision", "recall"}
+    assert result["sentences"] == 120 and 0 < result["f1"] <= 1
+
+    clef = tmp_path / "clef"
+    clef.mkdir()
+    (clef / "medicare.tsv").write_text(
+        (DATA / "checkworthy-clef" / "clef2019" / "train" / "20181010_medicare.tsv").read_text(encoding="utf-8"))
+    result = evaluate(clef)
+    assert result["debates"] == 1 and 0 < result["map"] <= 1
+    assert 0 <= result["r_precision"] <= 1 and 0 <= result["p_at_10"] <= 1
