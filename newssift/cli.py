@@ -278,9 +278,13 @@ def evaluate_checkworthy(path: Path = typer.Argument(..., help="A ClaimBuster CS
 
 
 @evaluate_app.command("quotes")
-def evaluate_quotes(path: Path = typer.Argument(..., help="A PolNeAR split folder (text/, attributions/).")):
+def evaluate_quotes(
+    path: Path = typer.Argument(..., help="A PolNeAR split folder (text/, attributions/)."),
+    baseline: bool = typer.Option(False, "--baseline", help="Score the rule baseline instead of the learned model."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N articles."),
+):
     """Quote attribution: content F1, source accuracy, end-to-end F1 (direct and indirect)."""
-    _evaluate("quotes", path)
+    _evaluate("quotes", path, baseline=baseline, limit=limit)
 
 
 @evaluate_app.command("claim-matching")
@@ -318,6 +322,15 @@ def train_checkworthy(
     print_json(call("newssift.claims.train_checkworthy:train_checkworthy", data_dir=data, out_dir=out))
 
 
+@train_app.command("quotes")
+def train_quotes(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+):
+    """Train the quote extractor (cue and content classifiers) on PolNeAR; prints its metrics."""
+    print_json(call("newssift.claims.train_quotes:train_quotes", data_dir=data, out_dir=out))
+
+
 @train_app.command("chrome")
 def train_chrome(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
@@ -350,7 +363,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL for stored reports."),
-    api_key: Optional[List[str]] = typer.Option(None, "--api-key", help="Require this key (repeatable)."),
+    api_key: Optional[List[str]] = typer.Option(None, "--api-key",
+                                                help="Require this key on /api (repeatable; or $NEWSSIFT_API_KEYS)."),
 ):
     """Serve the web page and the JSON API (OpenAPI at /docs)."""
     call("newssift.api:serve", host=host, port=port, db_url=db, api_keys=api_key or [])
@@ -360,13 +374,26 @@ def serve(
 def batch(
     inputs: List[str] = typer.Argument(..., help="JSONL, CSV, WARC files, or folders of HTML/text files."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write one report per line here (JSONL)."),
-    db: Optional[str] = typer.Option(None, "--db", help="Or store reports in this database."),
-    workers: int = typer.Option(1, "--workers", "-w"),
+    db: Optional[str] = typer.Option(None, "--db", help="And/or store reports in this database (resumable too)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Processes, each with its own Analyzer (local engine)."),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address."),
+    heads: Optional[str] = typer.Option(None, "--heads",
+                                        help="Only these analyses, comma-separated (e.g. propaganda,summary); "
+                                             "default: all, or $NEWSSIFT_HEADS."),
 ):
-    """Analyse a corpus; resumable after any interruption, nothing lost or doubled."""
-    call("newssift.batch:run", inputs, out=out, db_url=db, workers=workers, engine=engine, scheduler=scheduler)
+    """Analyse a corpus; resumable after any interruption, nothing lost or doubled.
+
+    Examples:
+
+      newssift batch articles.jsonl --out reports.jsonl --workers 2
+
+      newssift batch crawl.warc.gz --db postgresql://user@host/news --engine dask --scheduler tcp://10.0.0.5:8786
+    """
+    counts = call("newssift.batch:run", inputs, out=out, db_url=db, workers=workers, engine=engine,
+                  scheduler=scheduler, heads=heads)
+    typer.echo(f"{counts['analysed']} analysed, {counts['errors']} failed, {counts['skipped']} already done.",
+               err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,144 @@
+"""Quote attribution: the scorer on hand-made cases, the extractor and speakers on real text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from newssift.evaluation.quotes import evaluate, is_direct, new_tallies, score_document, summarise
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "quotes-polnear"
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data/quotes-polnear")
+EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "examples" / "theduran-2016-trump-putin.txt"
+if not EXAMPLE.exists():
+    EXAMPLE = Path("/work/shared/examples/theduran-2016-trump-putin.txt")
+
+
+def att(text, content, source=None):
+    """An attribution over `text`, located by the strings of its content and source."""
+    start = text.index(content)
+    spans = [(start, start + len(content))]
+    src = []
+    if source:
+        s = text.index(source)
+        src = [(s, s + len(source))]
+    return SimpleNamespace(content=spans, source=src)
+
+
+TEXT = ('“We will win,” Smith said. The mayor said that taxes would rise next year. '
+        'According to the report, crime fell sharply in the city.')
+
+
+def score(gold, pred, text=TEXT):
+    tallies = new_tallies()
+    score_document(text, gold, pred, tallies)
+    return summarise(tallies)
+
+
+def test_perfect_prediction_scores_one():
+    gold = [att(TEXT, "“We will win,”", "Smith"), att(TEXT, "that taxes would rise next year", "The mayor")]
+    result = score(gold, gold)
+    assert result["content_f1"] == 1.0 and result["source_accuracy"] == 1.0 and result["end_to_end_f1"] == 1.0
+    assert result["direct_n_gold"] == 1 and result["indirect_n_gold"] == 1
+
+
+def test_partial_content_matches_at_half_iou_only():
+    gold = [att(TEXT, "that taxes would rise next year", "The mayor")]  # 6 tokens
+    # 3 of 6 tokens: IoU 0.5, a match; 2 of 6: no match
+    assert score(gold, [att(TEXT, "that taxes would", "The mayor")])["content_f1"] == 1.0
+    no = score(gold, [att(TEXT, "that taxes", "The mayor")])
+    assert no["content_f1"] == 0.0 and no["content_precision"] == 0.0 and no["content_recall"] == 0.0
+
+
+def test_wrong_speaker_counts_for_content_not_end_to_end():
+    gold = [att(TEXT, "that taxes would rise next year", "The mayor")]
+    result = score(gold, [att(TEXT, "that taxes would rise next year", "Smith")])
+    assert result["content_f1"] == 1.0
+    assert result["source_accuracy"] == 0.0 and result["end_to_end_f1"] == 0.0
+
+
+def test_gold_without_source_needs_no_speaker_and_matching_is_one_to_one():
+    gold = [att(TEXT, "crime fell sharply in the city")]
+    twice = [att(TEXT, "crime fell sharply in the city"), att(TEXT, "crime fell sharply in the city")]
+    result = score(gold, twice)
+    assert result["source_accuracy"] == 1.0
+    assert result["content_recall"] == 1.0 and result["content_precision"] == 0.5
+    assert result["indirect_content_f1"] == pytest.approx(2 / 3, abs=1e-3)
+
+
+def test_direct_means_inside_quotation_marks():
+    text = '“We will win,” Smith said, adding that "the polls are wrong today."'
+    assert is_direct(text, [(0, 14)])
+    assert is_direct(text, [(1, 12)])  # marks just around the span
+    assert not is_direct(text, [(text.index("that"), len(text) - 1)])
+
+
+@pytest.fixture(scope="module")
+def example_quotes():
+    from newssift.article import Article
+    from newssift.pipeline import Analyzer
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.split("0 0 vote")[0].strip()  # the page chrome after the article body
+    report = Analyzer(heads=["newssift.claims.quotes:QuotesHead"]).analyze(Article(text=text))
+    return text, report
+
+
+def _speaker_of(quotes, words):
+    found = [q for q in quotes if words in q["content"]["text"]]
+    assert found, f"no quote contains {words!r}"
+    return found[0]
+
+
+def test_example_article_speakers(example_quotes):
+    text, report = example_quotes
+    quotes = report.claims["quotes"]
+    for q in quotes:
+        for key in ("content", "cue", "speaker_span"):
+            if q[key] is not None:
+                assert text[q[key]["start"]:q[key]["end"]] == q[key]["text"]
+    volodin = _speaker_of(quotes, "Putin and Trump have numerous common points and shared views")
+    assert volodin["speaker"] == "Vyacheslav Volodin" and volodin["speaker_type"] == "person"
+    assert volodin["direct"] and volodin["cue"]["text"] == "said"
+    duma = _speaker_of(quotes, "If Trump brings his promises to life")
+    assert duma["speaker"] == "Vyacheslav Volodin" and duma["speaker_span"]["text"] == "the Duma speaker"
+    kremlin = [q for q in quotes if q["speaker"] and "Kremlin" in q["speaker"]]
+    assert len(kremlin) >= 3 and all(q["speaker_type"] == "organisation" for q in kremlin)
+    assert any("uniting efforts in the fight" in q["content"]["text"] for q in kremlin)
+    # a quotation in a paragraph of its own, announced by "In a statement from the Kremlin…"
+    announced = _speaker_of(quotes, "The importance of creating a solid basis")
+    assert announced["speaker"] == "the Kremlin" and announced["direct"]
+    team = _speaker_of(quotes, "very much looking forward to having a strong")
+    assert team["speaker"] == "Trump’s team" and team["speaker_span"]["text"] == "the statement"
+    he = _speaker_of(quotes, "outgoing President Barack Obama had ignored")
+    assert he["speaker"] == "Vyacheslav Volodin" and he["speaker_span"]["text"] == "He"
+
+
+def test_example_report_is_valid_and_shared(example_quotes):
+    _, report = example_quotes
+    assert report.heads["quotes"]["status"] == "ok", report.heads["quotes"]
+    report.validate()
+
+
+def test_scorer_on_dev_articles_learned_beats_rules():
+    few = dict(limit=4)
+    learned = evaluate(DATA / "dev", **few)
+    rules = evaluate(DATA / "dev", baseline=True, **few)
+    assert learned["n_articles"] == 4 and learned["n_gold"] > 20
+    assert 0.5 <= learned["content_f1"] <= 1.0 and learned["source_accuracy"] >= 0.7
+    assert learned["content_recall"] > rules["content_recall"]
+
+
+def test_brat_files_and_jsonl_give_the_same_gold():
+    from newssift.claims.polnear import load_split
+
+    norm = lambda docs: sorted(repr((d.name, [tuple(s) for s in a.content], [tuple(s) for s in a.source],
+                                     [tuple(s) for s in a.cue])) for d in docs for a in d.attributions)
+    from_jsonl, from_brat = load_split(DATA / "dev"), load_split(DATA / "dev", use_jsonl=False)
+    assert len(norm(from_jsonl)) == 2192
+    assert norm(from_jsonl) == norm(from_brat)
+    doc = next(d for d in from_brat if d.name.startswith("politico_2016-09-22_house-panel"))
+    assert any(len(a.content) == 2 for a in doc.attributions)  # "Content2": a content in two pieces
