@@ -99,6 +99,16 @@ def test_claim_inside_a_quote_belongs_to_the_speaker():
     quote = {"content": {"start": content_start, "end": content_start + len(quoted), "text": quoted},
              "speaker": "Vyacheslav Volodin"}
     assert quote_for_sentence(sentence_start, sentence_end, [quote])["speaker"] == "Vyacheslav Volodin"
+    # a sentence that quotes a few words and names the speaker reports the speaker's statement
+    sentence_start = text.index("In their telephone conversation, the two leaders agreed")
+    sentence_end = text.index("late Monday.", sentence_start) + len("late Monday.")
+    words = "uniting efforts in the fight with the common enemy number one"
+    said = text.index("the Kremlin said in a statement", sentence_start)
+    kremlin = {"content": {"start": text.index(words), "end": text.index(words) + len(words), "text": words},
+               "speaker": "the Kremlin", "speaker_span": {"start": said, "end": said + 11, "text": "the Kremlin"}}
+    assert quote_for_sentence(sentence_start, sentence_end, [kremlin])["speaker"] == "the Kremlin"
+    del kremlin["speaker_span"]  # without the attribution inside it, a short quote leaves the sentence to the outlet
+    assert quote_for_sentence(sentence_start, sentence_end, [kremlin]) is None
     # a sentence elsewhere in the article is not the speaker's
     other = text.index("The president and the president-elect agreed")
     assert quote_for_sentence(other, other + 80, [quote]) is None
@@ -245,3 +255,20 @@ def test_evaluate_command_on_small_real_samples(head_and_encoder, tmp_path):
     result = evaluate(clef)
     assert result["debates"] == 1 and 0 < result["map"] <= 1
     assert 0 <= result["r_precision"] <= 1 and 0 <= result["p_at_10"] <= 1
+
+
+def test_example_article_claims_credit_the_quoted_speaker(head_and_encoder):
+    """With the quotes head before it, a claim the Kremlin made is the Kremlin's, not the outlet's."""
+    from newssift.article import Article
+    from newssift.pipeline import Analyzer
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    analyzer = Analyzer(heads=["newssift.claims.quotes:QuotesHead", "newssift.claims.checkworthy:CheckworthyHead"])
+    report = analyzer.analyze(Article(text=text, language="en", domain="theduran.com"))
+    if report.heads["quotes"]["status"] != "ok":
+        pytest.skip(f"the quotes head is not available here: {report.heads['quotes']}")
+    claims = {c["text"][:40]: c for c in report.claims["claims"]}
+    telephone = next(c for key, c in claims.items() if key.startswith("In their telephone conversation"))
+    assert (telephone["attributed_to"], telephone["speaker"]) == ("quote", "the Kremlin")
+    broke = next(c for key, c in claims.items() if key.startswith("The Duran broke the Trump-Putin"))
+    assert (broke["attributed_to"], broke["speaker"]) == ("outlet", "theduran.com")

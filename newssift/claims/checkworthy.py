@@ -31,8 +31,10 @@ def _bounds(span: Any) -> tuple[int, int] | None:
 
 
 def quote_for_sentence(start: int, end: int, quotes: list, min_share: float = 0.5):
-    """The quote whose content covers most of the sentence [start, end), if it covers at least
-    `min_share` of the sentence's characters (a sentence that merely mentions a quote stays the outlet's)."""
+    """The quote a sentence [start, end) reports, if any: the quote whose content overlaps the
+    sentence most, when that content covers at least `min_share` of the sentence's characters, or
+    when the sentence also holds the quote's attribution (its speaker or cue span: "…, the Kremlin
+    said"). A sentence that merely mentions a quote elsewhere stays the outlet's."""
     best, best_overlap = None, 0
     for quote in quotes or ():
         content = _bounds(_field(quote, "content"))
@@ -41,8 +43,14 @@ def quote_for_sentence(start: int, end: int, quotes: list, min_share: float = 0.
         overlap = min(end, content[1]) - max(start, content[0])
         if overlap > best_overlap:
             best, best_overlap = quote, overlap
-    if best is not None and best_overlap >= min_share * max(1, end - start):
+    if best is None:
+        return None
+    if best_overlap >= min_share * max(1, end - start):
         return best
+    for part in ("speaker_span", "cue"):
+        bounds = _bounds(_field(best, part))
+        if bounds is not None and start <= bounds[0] and bounds[1] <= end:
+            return best
     return None
 
 
