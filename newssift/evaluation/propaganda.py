@@ -176,8 +176,23 @@ def evaluate(path, system: str = "model") -> dict:
     else:
         from newssift.stop.propaganda import load_model
 
+        from newssift.models.encoder import get_encoder
+
         model = load_model()
-        result = score_system(articles, model.predict_spans, model.classify_spans)
+        encoder = get_encoder()
+        encoded: dict[str, object] = {}  # one encoder pass per article serves both tasks
+
+        def encode(texts):
+            todo = [t for t in dict.fromkeys(texts) if t not in encoded]
+            for i in range(0, len(todo), 8):
+                for text, enc in zip(todo[i:i + 8], encoder.encode_batch(todo[i:i + 8])):
+                    encoded[text] = enc
+            return [encoded[t] for t in texts]
+
+        result = score_system(
+            articles,
+            lambda texts: [model.predict_encoded(e) for e in encode(texts)],
+            lambda text, spans: model.classify_spans(text, spans, encoded=encode([text])[0]))
     elapsed = time.perf_counter() - t0
     result.update({"system": system, "seconds": round(elapsed, 1),
                    "articles_per_second": round(len(articles) / elapsed, 3) if elapsed else None})

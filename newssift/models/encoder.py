@@ -54,6 +54,20 @@ def base_model_dir() -> Path:
     return path
 
 
+def _delta_sha(path: Path) -> str:
+    """A hash of the delta's tensors and scale, not its file bytes (safetensors metadata order varies)."""
+    from safetensors import safe_open
+
+    digest = hashlib.sha256()
+    with safe_open(str(path), framework="numpy") as fh:
+        digest.update(str((fh.metadata() or {}).get("scale", "1.0")).encode())
+        for key in sorted(fh.keys()):
+            tensor = fh.get_tensor(key)
+            digest.update(f"{key}|{tensor.dtype}|{tensor.shape}".encode())
+            digest.update(np.ascontiguousarray(tensor).tobytes())
+    return digest.hexdigest()
+
+
 def _file_sha(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -277,7 +291,7 @@ class Encoder:
         self.lora_path = Path(lora_path) if lora_path is not None and Path(lora_path).is_file() else None
         parts = [GRAPH_VERSION, _file_sha(self.base_dir / "model.safetensors")]
         if self.lora_path is not None:
-            parts.append(_file_sha(self.lora_path))
+            parts.append(_delta_sha(self.lora_path))
         self.fingerprint = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
         self.tokenizer = Tokenizer.from_file(str(self.base_dir / "tokenizer.json"))

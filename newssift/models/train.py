@@ -412,12 +412,12 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
 
     gold_si = {a.id: [(s, e) for s, e, _ in a.spans] for a in valid}
     best_dec = None
-    grid = [(round(float(t), 2), round(float(pk), 2), g, mc) for t in np.arange(0.1, 0.66, 0.05)
-            for pk in np.arange(t, 0.91, 0.1) for g in (0, 1, 2) for mc in (3, 8)]
-    for threshold, peak, gap, min_chars in grid:
+    grid = [(round(float(t), 2), round(float(pk), 2), g, mc, mix) for t in np.arange(0.1, 0.66, 0.05)
+            for pk in np.arange(t, 0.91, 0.1) for g in (0, 1, 2) for mc in (3, 8) for mix in (0.0, 0.3, 0.6)]
+    for threshold, peak, gap, min_chars, mix in grid:
         if True:
             if True:
-                dec = {"threshold": threshold, "peak": peak, "gap": gap, "min_chars": min_chars}
+                dec = {"threshold": threshold, "peak": peak, "gap": gap, "min_chars": min_chars, "mix": mix}
                 pred = {a.id: [(s, e) for s, e, _ in head_mod.decode_spans(a.text, by_id[a.id], probs[a.id], dec)]
                         for a in valid}
                 r = si_scores(pred, gold_si)
@@ -575,7 +575,7 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
 - Trained on PTC train articles ({data_dir}) less the fixed validation split, jointly with a
   propaganda tagger: {ft['steps']} steps. CPU time {ft['train_cpu_seconds']:.0f} s.
 - Validation (propaganda head on this encoder): SI F1 {v['si_f1']:.4f}, TC micro-F1 {v['tc_micro_f1']:.4f}.
-- Date: {date}. Retrain: `newssift train propaganda --finetune` (needs `make train-env`).
+- Date: {date}. Retrain: `newssift train propaganda` (needs `make train-env`; it also rebuilds the propaganda head).
 """)
     rows = "\n".join(f"| {name} | {m['si_f1']:.4f} | {m['si_precision']:.4f} | {m['si_recall']:.4f} | "
                      f"{m['tc_micro_f1']:.4f} | {m['full_f1']:.4f} |" for name, m in
@@ -598,8 +598,9 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
 |---|---|---|---|---|---|
 {rows}
 
-- Time: {config['total_wall_seconds']:.0f} s wall, {config['total_cpu_seconds']:.0f} s CPU of the training process
-  (of which encoding all 371 articles with the runtime graph: {config['encode_seconds']:.0f} s wall, skipped when cached).
+- Time of this run: {config['total_wall_seconds']:.0f} s wall, {config['total_cpu_seconds']:.0f} s CPU of the training process
+  (stages found in the training cache are skipped; encoding the articles took {config['encode_seconds']:.0f} s wall).
+  A cold run on a shared 2-core machine took about 50 minutes wall (see benchmarks/propaganda.md).
 - Date: {date}. Retrain: `newssift train propaganda` (needs `make train-env`); evaluate:
   `newssift evaluate propaganda PATH`.
 """)

@@ -75,9 +75,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """Widen [start, end) to whole words and trim surrounding whitespace."""
-    while start > 0 and text[start - 1].isalnum():
+    # widen only a span that starts or ends inside a word
+    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
-    while end < len(text) and text[end].isalnum():
+    while 0 < end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
         end += 1
     while start < end and text[start].isspace():
         start += 1
@@ -107,7 +108,10 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
     peak = float(decoding.get("peak", threshold))  # a span needs one token this sure (hysteresis)
     gap = int(decoding.get("gap", 1))
     min_chars = int(decoding.get("min_chars", 3))
-    p = probs[:, -1]
+    # The signal mixes the "any technique" output with the strongest single technique: the
+    # technique outputs were trained with weights for rarity and see phrases the other misses.
+    mix = float(decoding.get("mix", 0.0))
+    p = (1.0 - mix) * probs[:, -1] + mix * probs[:, :-1].max(axis=1) if mix else probs[:, -1]
     on = np.nonzero(p >= threshold)[0]
     runs: list[list[int]] = []
     for i in on:
