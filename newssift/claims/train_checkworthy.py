@@ -250,7 +250,9 @@ Verdict 1). Used by `newssift.claims.checkworthy.CheckworthyHead`.
   weight {meta.get("clef_weight", CLEF_WEIGHT)} against 1 for ClaimBuster. Every ClaimBuster sentence is seen in two
   views at half weight each: encoded alone, and pooled from an encoder pass over its debate (the
   head pools from one pass over the article; the two differ, mean cosine 0.67).
-- **Validation** (trained without the held-out debates; threshold chosen on training folds only):
+- **Validation** (trained without the held-out debates; threshold chosen on training folds only){
+    "" if not v.get("not_rerun") else
+    f" -- NOT rerun for this encoder: measured on encoder `{v.get('measured_on_encoder')}`, refit with `--skip-validation`"}:
   - ClaimBuster, {cb.get("sentences", "?")} sentences of 7 held-out debates
     ({", ".join(HELD_OUT_CLAIMBUSTER)}): each sentence encoded alone (as `newssift evaluate` does)
     F1 {fmt(cb.get("f1"))}, precision {fmt(cb.get("precision"))}, recall {fmt(cb.get("recall"))};
@@ -282,7 +284,10 @@ def train_checkworthy(data_dir: Path | None = None, out_dir: Path | None = None,
     log(f"{len(claimbuster)} ClaimBuster sentences, {len(clef)} CLEF debates")
     data = TrainingSet(claimbuster, clef if USE_CLEF else {}, embed=DEFAULT_CONFIG.embedding, clef_weight=CLEF_WEIGHT,
                        clef_negative_share=CLEF_NEGATIVE_SHARE)
-    metrics = validate(DEFAULT_CONFIG, data, USE_CLEF) if validation else {}
+    if validation:
+        metrics = validate(DEFAULT_CONFIG, data, USE_CLEF)
+    else:  # a quick refit after an encoder change: keep the last measured figures, labelled as such
+        metrics = previous_validation(Path(out_dir) if out_dir else ARTEFACT_DIR)
     log(f"validation: {json.dumps(metrics)}")
     model = fit_calibrated(DEFAULT_CONFIG, data, data.trainable)
     metrics["cpu_seconds_total"] = round(time.process_time(), 1)
@@ -291,6 +296,18 @@ def train_checkworthy(data_dir: Path | None = None, out_dir: Path | None = None,
     log(f"wrote {path}")
     return {"artefact": str(path), "encoder_fingerprint": model.encoder_fingerprint,
             **metrics, "threshold": model.threshold}
+
+
+def previous_validation(artefact_dir: Path) -> dict:
+    """The validation figures of the artefact being replaced, marked with the encoder they were measured on."""
+    try:
+        meta = json.loads((artefact_dir / "meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    old = meta.get("validation") or {}
+    measured_on = old.get("measured_on_encoder") or meta.get("encoder_fingerprint")
+    return {k: v for k, v in old.items() if k not in ("cpu_seconds_total", "wall_seconds")} | {
+        "measured_on_encoder": measured_on, "not_rerun": True}
 
 
 def compare(data_dir: Path | None = None) -> dict:
