@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+SHARED_DATA ?= ../shared/data
+
 demo: setup
+	@# the rating lists, when the public data sets are beside the checkout (a few seconds)
+	@if [ -d "$(SHARED_DATA)/sources" ]; then $(VENV)/bin/newssift resources install --from $(SHARED_DATA) --ratings-only; fi
 	$(VENV)/bin/newssift analyze newssift/examples/sample-article.txt
 
 test: setup

@@ -178,12 +178,19 @@ def source(
 def resources_install(
     from_dir: Optional[Path] = typer.Option(None, "--from", help="A folder laid out like the public data sets."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+    factchecks: bool = typer.Option(True, "--factchecks/--ratings-only",
+                                    help="Also import and index the fact-check collections (minutes: each "
+                                         "claim is embedded once) or only the rating lists (seconds)."),
 ):
     """Install the rating lists and fact-check collections (checksums are verified).
 
-    Example: newssift resources install --from ../shared/data
+    Examples:
+
+      newssift resources install --from ../shared/data
+
+      newssift resources install --from ../shared/data --ratings-only
     """
-    call("newssift.resources:install", from_dir=from_dir, db_url=db)
+    call("newssift.resources:install", from_dir=from_dir, db_url=db, factchecks=factchecks)
 
 
 @resources_app.command("status")
@@ -213,7 +220,7 @@ def factchecks_import(
     db: Optional[str] = typer.Option(None, "--db"),
 ):
     """Import fact-checks into the local store."""
-    call("newssift.coverage.factchecks:import_path", file, db_url=db)
+    print_json(call("newssift.coverage.factchecks:import_path", file, db_url=db))
 
 
 @factchecks_app.command("search")
@@ -292,15 +299,19 @@ def evaluate_claim_matching(
     queries: Path = typer.Option(..., "--queries", help="TSV: id<TAB>text."),
     qrels: Path = typer.Option(..., "--qrels", help="TREC qrels."),
     collection: Path = typer.Option(..., "--collection", help="Verified claims, JSONL or JSONL.gz."),
+    method: str = typer.Option("reranked", "--method", help="bm25, dense, fusion or reranked."),
 ):
     """Claim matching (CheckThat!): MAP@5, MRR, recall@1, recall@5."""
-    _evaluate("claim_matching", queries=queries, qrels=qrels, collection=collection)
+    _evaluate("claim_matching", queries=queries, qrels=qrels, collection=collection, method=method)
 
 
 @evaluate_app.command("credibility")
-def evaluate_credibility(path: Path = typer.Argument(..., help='JSONL of {"title","text","label"}.')):
+def evaluate_credibility(
+    path: Path = typer.Argument(..., help='JSONL of {"title","text","label"}.'),
+    model: Optional[Path] = typer.Option(None, "--model", help="A folder written by `newssift train credibility --out`."),
+):
     """Low-credibility probability: ROC AUC (fake vs real), accuracy, expected calibration error."""
-    _evaluate("credibility", path)
+    _evaluate("credibility", path, model_dir=model)
 
 
 # -- train -----------------------------------------------------------------------------------------------
@@ -325,6 +336,37 @@ def train_checkworthy(
                     validation=not skip_validation))
 
 
+@train_app.command("hyperpartisan")
+def train_hyperpartisan(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    cv: bool = typer.Option(True, "--cv/--no-cv", help="Report 10-fold cross-validation first."),
+):
+    """Hyperpartisan tone on SemEval-2019 Task 4 (words, encoder embedding, style; stacked)."""
+    print_json(call("newssift.stop.hyperpartisan_model:train_hyperpartisan", data_dir=data, out_dir=out, cv=cv))
+
+
+@train_app.command("stance")
+def train_stance(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    validate: bool = typer.Option(True, "--validate/--no-validate", help="Score on 15% of bodies held out first."),
+):
+    """Headline against body on FNC-1 (two-stage gradient boosting on pair features)."""
+    print_json(call("newssift.stop.stance_model:train_stance", data_dir=data, out_dir=out, validate=validate))
+
+
+@train_app.command("credibility")
+def train_credibility(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude",
+                                                help="Leave this corpus out (FakeNewsAMT, Celebrity, BuzzFeed, PolitiFact)."),
+):
+    """Low-credibility text model on the fake-news corpora, with its cross-corpus table."""
+    print_json(call("newssift.credibility.model:train_credibility", data_dir=data, out_dir=out, exclude=exclude or []))
+
+
 @train_app.command("quotes")
 def train_quotes(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
@@ -341,6 +383,15 @@ def train_chrome(
 ):
     """Learn the page-chrome line classifier from the extraction pages (seconds)."""
     print_json(call("newssift.ingest.train_chrome:train_chrome", data_dir=data, out_dir=out))
+
+
+@train_app.command("coverage")
+def train_coverage(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model (default: the package)."),
+):
+    """Tune claim matching on the CheckThat! train pairs: query projection, fusion, re-ranker, threshold."""
+    print_json(call("newssift.coverage.train:train_coverage", data_dir=data, out=out))
 
 
 # -- bench, serve, batch -------------------------------------------------------------------------------

@@ -1,57 +1,199 @@
-"""The overall verdict: a short summary of the four sections, each point naming its evidence."""
+"""The overall verdict: a short summary of the four sections, each point naming its evidence, and a
+probability that the article is low-credibility (`newssift.credibility`).
+
+A point's ``evidence`` is a list of references into the report: ``{"path": "stop.headline.cues"}``
+(a dotted path, list items as ``[i]``) or a span object (``start``, ``end``, ``text`` into
+``article.text``; headline cues carry ``outside_text`` and point into ``article.title``).
+"""
 
 from __future__ import annotations
 
+import re
+
 from newssift.head import Doc, Head
+
+FALSE_VERDICT = re.compile(r"false|pants|fake|incorrect|misleading|wrong|fabricat|hoax|scam|unproven|mostly false",
+                           re.I)
+MAX_SPANS = 6  # evidence spans quoted per point; the path leads to the rest
 
 
 class SummaryHead(Head):
     name = "summary"
     section = "summary"
     languages = None
-    description = "A short summary built from the four sections."
+    description = "A short summary built from the four sections, and a low-credibility probability."
+
+    def load(self) -> None:
+        self.credibility = None
+        self.encoder = None
+        try:
+            from newssift.credibility.combine import load_artefact
+
+            self.credibility = load_artefact()
+        except Exception:  # noqa: BLE001 - the summary still lists the sections' findings
+            return
+        if self.credibility.get("encoder_fingerprint"):
+            try:
+                from newssift.models.encoder import get_encoder
+
+                encoder = get_encoder()
+                if encoder.fingerprint == self.credibility["encoder_fingerprint"]:
+                    self.encoder = encoder
+            except Exception:  # noqa: BLE001 - the text-only combiner serves
+                pass
 
     def __call__(self, doc: Doc) -> None:
         report = doc.report
-        points = []
+        points = [p for p in (
+            self._source(report), self._techniques(doc), self._headline(report), self._hyperpartisan(report),
+            self._coverage(report), self._claims(report)) if p]
+        report.summary["points"] = points
+        report.summary["low_credibility"] = None
+        probability = self._probability(doc)
+        if probability is not None:
+            report.summary.update(probability)
+            points.insert(0, self._credibility_point(probability))
+        report.summary["verdict"] = " ".join(p["text"] for p in points).strip() or \
+            "Nothing to flag from the analyses that ran."
+
+    def _credibility_point(self, probability: dict) -> dict:
+        parts = probability["low_credibility_parts"]
+        if parts["source_used"]:
+            basis = f"from the text ({parts['text']:.2f}) and the outlet's rating ({parts['source_quality']:.2f})"
+            evidence = [{"path": "summary.low_credibility_parts"}, {"path": "source.quality"}]
+        else:
+            basis = "from the text alone (no rating of the outlet in the report)" if parts["source_quality"] is None \
+                else "from the text alone"
+            evidence = [{"path": "summary.low_credibility_parts"}]
+        return {"text": f"Low-credibility probability {probability['low_credibility']:.2f}, {basis}.",
+                "kind": "credibility", "evidence": evidence}
+
+    # -- the probability --------------------------------------------------------------------
+    def _probability(self, doc: Doc) -> dict | None:
+        if self.credibility is None or (doc.article.language or "en") != "en" or not doc.article.text.strip():
+            return None
+        from newssift.credibility.combine import text_probability, with_source
+
+        encoded = doc.encoded if self.encoder is not None else None
+        p_text, used = text_probability(doc.article, encoded, self.encoder, self.credibility)
+        quality = doc.report.source.get("quality")
+        p = with_source(p_text, quality, self.credibility)
+        return {"low_credibility": round(p, 4),
+                "low_credibility_parts": {"text": round(p_text, 4), "text_model": used,
+                                          "source_quality": quality,
+                                          "source_used": quality is not None and
+                                          self.credibility.get("source_update") is not None}}
+
+    # -- one point per finding ----------------------------------------------------------------
+    def _source(self, report) -> dict | None:
         source = report.source
-        if source.get("quality") is not None:
-            lists = [r["list"] for r in source.get("ratings", []) if r.get("quality") is not None]
-            low = [r["list"] for r in source.get("ratings", []) if r.get("quality") is not None and r["quality"] < 0.5]
-            points.append({
-                "text": f"Outlet {source.get('domain')} rated {source.get('label')} "
-                        f"(quality {source['quality']:.2f}; low by {len(low)} of {len(lists)} lists).",
-                "evidence": [{"section": "source", "path": "source.ratings"}],
-            })
-        techniques = report.stop.get("techniques", [])
-        if techniques:
-            sentences = {_sentence_of(doc, t["start"]) for t in techniques}
-            points.append({
-                "text": f"Persuasion techniques in {len(sentences)} sentence(s): "
-                        + ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in sorted(
-                            report.stop.get("technique_counts", {}).items(), key=lambda kv: -kv[1])[:4]) + ".",
-                "evidence": [{"section": "stop", "path": "stop.techniques"}],
-            })
+        if source.get("quality") is None:
+            return None
+        ratings = source.get("ratings", [])
+        rated = [i for i, r in enumerate(ratings) if r.get("quality") is not None]
+        low = [i for i in rated if ratings[i]["quality"] < 0.5]
+        word = "low" if len(low) * 2 >= len(rated) else "not low"
+        text = (f"Outlet {source.get('domain')} rated low by {len(low)} of {len(rated)} lists"
+                if low else f"Outlet {source.get('domain')} rated {word} by the {len(rated)} lists that rate it")
+        return {"text": text + f" (quality {source['quality']:.2f}).", "kind": "source",
+                "evidence": [{"path": "source.quality"}] + [{"path": f"source.ratings[{i}]"} for i in (low or rated)]}
+
+    def _techniques(self, doc: Doc) -> dict | None:
+        techniques = doc.report.stop.get("techniques", [])
+        if not techniques:
+            return None
+        loaded = [t for t in techniques if t.get("technique") in ("Loaded_Language", "Name_Calling,Labeling")]
+        chosen = loaded or techniques
+        sentences = {_sentence_of(doc, t["start"]) for t in chosen}
+        counts = doc.report.stop.get("technique_counts") or {}
+        if loaded:
+            text = f"Loaded language in {len(sentences)} sentence(s)"
+        else:
+            text = f"Persuasion techniques in {len(sentences)} sentence(s)"
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
+        if top:
+            text += " (" + ", ".join(f"{k.replace('_', ' ').replace(',', ', ')} ×{v}" for k, v in top) + ")"
+        return {"text": text + ".", "kind": "techniques",
+                "evidence": [{"path": "stop.techniques"}] + [_span(t) for t in chosen[:MAX_SPANS]]}
+
+    def _headline(self, report) -> dict | None:
         headline = report.stop.get("headline") or {}
+        if not headline:
+            return None
+        closest = headline.get("closest_sentence")
         if headline.get("overstates"):
-            points.append({"text": "The headline overstates the body.",
-                           "evidence": [{"section": "stop", "path": "stop.headline"}]})
+            words = [c["text"] for c in headline.get("cues", []) if c.get("outside_text")]
+            text = "The headline overstates the body"
+            if words:
+                text += " (" + ", ".join(f"“{w}”" for w in dict.fromkeys(words)) + ")"
+            if closest:
+                text += f"; the closest the body comes is “{_clip(closest['text']).rstrip('.')}”"
+            evidence = [{"path": "stop.headline.cues"}] + [dict(c) for c in headline.get("cues", [])
+                                                             if c.get("outside_text")][:MAX_SPANS]
+            if closest:
+                evidence.append(_span(closest))
+            return {"text": text + ".", "kind": "headline", "evidence": evidence}
+        if headline.get("stance") in ("disagree", "unrelated"):
+            what = "disputes" if headline["stance"] == "disagree" else "does not address"
+            return {"text": f"The body {what} the headline.", "kind": "headline",
+                    "evidence": [{"path": "stop.headline.stance_scores"}] + ([_span(closest)] if closest else [])}
+        return None
+
+    def _hyperpartisan(self, report) -> dict | None:
         hyper = report.stop.get("hyperpartisan") or {}
-        if hyper.get("hyperpartisan"):
-            points.append({"text": f"Hyperpartisan tone (probability {hyper.get('score', 0):.2f}).",
-                           "evidence": [{"section": "stop", "path": "stop.hyperpartisan"}]})
+        if not hyper.get("hyperpartisan"):
+            return None
+        spans = [e for r in hyper.get("reasons", []) for e in r.get("evidence", []) if "start" in e]
+        reasons = "; ".join(r["text"].rstrip(".") for r in hyper.get("reasons", [])[:2])
+        return {"text": f"Hyperpartisan tone (probability {hyper.get('score', 0):.2f})" +
+                        (f": {reasons}." if reasons else "."), "kind": "hyperpartisan",
+                "evidence": [{"path": "stop.hyperpartisan.reasons"}] + [_span(s) for s in spans[:MAX_SPANS]]}
+
+    def _coverage(self, report) -> dict | None:
         matches = report.coverage.get("matches", [])
-        if matches:
-            points.append({"text": f"{len(matches)} claim(s) match published fact-checks.",
-                           "evidence": [{"section": "coverage", "path": "coverage.matches"}]})
+        if not matches:
+            return None
+        false = [i for i, m in enumerate(matches) if FALSE_VERDICT.search(str((m.get("factcheck") or {}).get("verdict")))]
+        if false:
+            text = f"{len(false)} claim(s) match fact-checks rated false or misleading."
+            chosen = false
+        else:
+            text = f"{len(matches)} claim(s) match published fact-checks."
+            chosen = list(range(len(matches)))
+        evidence = [{"path": f"coverage.matches[{i}]"} for i in chosen[:MAX_SPANS]]
+        evidence += [_span(matches[i]["claim"]) for i in chosen[:MAX_SPANS] if isinstance(matches[i].get("claim"), dict)]
+        return {"text": text, "kind": "coverage", "evidence": evidence}
+
+    def _claims(self, report) -> dict | None:
         claims = report.claims.get("claims", [])
         quotes = report.claims.get("quotes", [])
-        if claims or quotes:
-            points.append({"text": f"{len(claims)} check-worthy claim(s), {len(quotes)} quote(s).",
-                           "evidence": [{"section": "claims", "path": "claims"}]})
-        report.summary["points"] = points
-        report.summary.setdefault("low_credibility", None)
-        report.summary["verdict"] = " ".join(p["text"] for p in points) or "Nothing to flag from the analyses that ran."
+        if not claims and not quotes:
+            return None
+        speakers = sorted({q.get("speaker") for q in quotes if q.get("speaker")})
+        # a count of zero claims would read as a finding when the claims head did not run
+        parts = ([f"{len(claims)} check-worthy claim(s)"] if claims else []) + ([f"{len(quotes)} quote(s)"] if quotes else [])
+        text = ", ".join(parts)
+        if speakers:
+            text += " from " + ", ".join(speakers[:3]) + (" and others" if len(speakers) > 3 else "")
+        ranked = sorted(claims, key=lambda c: -c.get("checkworthiness", 0))
+        return {"text": text + ".", "kind": "claims",
+                "evidence": [{"path": "claims.claims"}, {"path": "claims.quotes"}] + [_span(c) for c in ranked[:3]]}
+
+
+def _span(obj: dict) -> dict:
+    """A span reference: start, end, text (and the title marker when it is not in article.text)."""
+    out = {"start": obj["start"], "end": obj["end"], "text": obj["text"]}
+    for key in ("outside_text", "field", "technique"):
+        if key in obj:
+            out[key] = obj[key]
+    return out
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _sentence_of(doc: Doc, offset: int) -> int:

@@ -1,17 +1,201 @@
-"""Hyperpartisan tone, article level."""
+"""Hyperpartisan tone, article level: a probability, and the reasons behind it with their evidence.
+
+The model (`hyperpartisan_model`) stacks three views: the article's words, the shared encoder's
+embedding of its lead, and style measurements. The reasons a reader sees are the checkable ones:
+the words that pushed the score most (each with where it occurs), style measurements beyond what
+is typical of non-hyperpartisan articles (with the sentences behind them), and loaded language
+found by the technique head.
+"""
 
 from __future__ import annotations
 
-from newssift.head import Doc, Head, NotBuilt
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from newssift.article import span_dict
+from newssift.errors import ModelMissing
+from newssift.head import Doc, Head
+from newssift.stop.style import CAPS_WORD, STYLE_FEATURES, style_measurements
+
+LEAD_TOKENS = 508  # the training embeddings pool the article's first 508 tokens
+LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling,Labeling")
+
+STYLE_REASONS = {
+    "vader_mean_abs": "strongly emotional sentences (sentiment intensity)",
+    "vader_strong_share": "share of strongly emotional sentences",
+    "exclamations_per_sentence": "exclamation marks",
+    "caps_words_per_100": "words in capitals",
+    "first_second_person_per_100": "addresses the reader as 'we' / 'you'",
+    "certainty_per_100": "absolute and certainty words",
+    "questions_per_sentence": "rhetorical questions",
+}
+# fewer quotes and attributions than typical is one-sidedness: few voices besides the author's
+LOW_IS_REASON = {"attributions_per_sentence": "few attributed sources (said, according to ...)",
+                 "quotes_per_sentence": "few quotations of others"}
+
+
+@lru_cache(maxsize=1)
+def load_artefact() -> dict:
+    import joblib
+
+    from newssift.stop.hyperpartisan_model import ARTEFACT_DIR
+
+    path = ARTEFACT_DIR / "model.joblib"
+    if not path.exists():
+        raise ModelMissing("The hyperpartisan model is missing; run `newssift train hyperpartisan`.")
+    return joblib.load(path)
+
+
+def lead_embedding(encoded) -> np.ndarray | None:
+    """The encoder's pooled embedding of the article's lead (as in training)."""
+    if encoded is None:
+        return None
+    offsets = np.asarray(encoded.token_offsets)
+    if not len(offsets):
+        return None
+    end = int(offsets[min(LEAD_TOKENS, len(offsets)) - 1][1])
+    return np.asarray(encoded.pool(0, end), np.float32)
 
 
 class HyperpartisanHead(Head):
     name = "hyperpartisan"
     section = "stop"
+    needs = ("encoder",)
     description = "Hyperpartisan tone, article level."
 
     def load(self) -> None:
-        raise NotBuilt("The hyperpartisan analysis is not built yet.")
+        self.artefact = load_artefact()
+        self.encoder_fingerprint = None
+        try:
+            from newssift.models.encoder import get_encoder
 
-    def __call__(self, doc: Doc) -> None:  # pragma: no cover - not built
-        raise NotBuilt(self.name)
+            self.encoder_fingerprint = get_encoder().fingerprint
+        except Exception:  # noqa: BLE001 - the head still runs on its text-only combiner
+            pass
+        # the encoder block serves only with the encoder it was trained on
+        self.uses_encoder = self.encoder_fingerprint is not None and \
+            self.encoder_fingerprint == self.artefact["encoder_fingerprint"]
+
+    def __call__(self, doc: Doc) -> None:
+        doc.report.stop["hyperpartisan"] = self.analyse(doc)
+
+    def analyse(self, doc: Doc) -> dict:
+        from newssift.stop.hyperpartisan_model import model_text
+
+        article = doc.article
+        model = self.artefact["model"]
+        measurements = style_measurements(article.text, article.sentences)
+        embedding = None
+        if self.uses_encoder:
+            embedding = lead_embedding(doc.encoded)
+        inputs = {
+            "text": [model_text(article.title or "", article.text)],
+            "style": np.array([[measurements[k] for k in STYLE_FEATURES]]),
+            "embedding": None if embedding is None else embedding[None, :],
+        }
+        prob, used = model.predict_proba(inputs)
+        components = {name: round(float(p[0]), 4) for name, p in model.block_scores(inputs).items()}
+        score = float(prob[0])
+        return {
+            "score": round(score, 4),
+            "hyperpartisan": score >= 0.5,
+            "model": "+".join(used),
+            "components": components,
+            "style": {k: round(v, 4) for k, v in measurements.items()},
+            "reasons": self.reasons(doc, model, measurements, inputs["text"][0]),
+        }
+
+    # -- reasons ---------------------------------------------------------------------------
+    def reasons(self, doc: Doc, model, measurements: dict, text_for_words: str) -> list[dict]:
+        text = doc.article.text
+        reasons: list[dict] = []
+        loaded = [t for t in doc.report.stop.get("techniques", []) if t.get("technique") in LOADED_TECHNIQUES]
+        if loaded:
+            sentences = {_sentence_index(doc, t["start"]) for t in loaded}
+            reasons.append({
+                "kind": "loaded_language",
+                "text": f"Loaded language or name-calling in {len(sentences)} sentence(s).",
+                "value": round(len(sentences) / max(len(doc.article.sentences), 1), 4),
+                "evidence": [span_dict(text, t["start"], t["end"], technique=t["technique"]) for t in loaded[:12]],
+            })
+        words = self._pushing_words(model, text_for_words, text)
+        if words:
+            reasons.append({
+                "kind": "words",
+                "text": "Words typical of hyperpartisan articles: " + ", ".join(w["word"] for w in words) + ".",
+                "evidence": [w["span"] for w in words if w["span"] is not None],
+            })
+        reference = self.artefact.get("style_reference", {})
+        for feature, label in STYLE_REASONS.items():
+            ref = reference.get(feature)
+            value = measurements[feature]
+            if ref and value > ref["typical_p90"] and value > 0:
+                reasons.append({
+                    "kind": "style", "feature": feature, "value": round(value, 4),
+                    "typical": round(ref["typical_median"], 4),
+                    "text": f"More {label} than 90% of non-hyperpartisan articles.",
+                    "evidence": self._style_evidence(doc, feature),
+                })
+        for feature, label in LOW_IS_REASON.items():
+            ref = reference.get(feature)
+            if ref and measurements[feature] == 0 and ref["typical_median"] > 0 and len(doc.article.sentences) >= 8:
+                reasons.append({"kind": "style", "feature": feature, "value": 0.0,
+                                "typical": round(ref["typical_median"], 4),
+                                "text": f"No {label.split(' (')[0].replace('few ', '')}: one voice throughout.",
+                                "evidence": [{"path": f"stop.hyperpartisan.style.{feature}"}]})
+        return reasons
+
+    def _pushing_words(self, model, model_input: str, text: str, top: int = 6) -> list[dict]:
+        words_block = next(b for b in model.blocks if b.name == "words")
+        vectorizer, regression = words_block.model[0], words_block.model[-1]
+        row = vectorizer.transform([model_input])
+        contribution = row.multiply(regression.coef_[0]).tocsr()
+        if not contribution.nnz:
+            return []
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        vocab = vectorizer.get_feature_names_out()
+        order = np.argsort(-contribution.data)
+        out = []
+        for k in order:
+            if contribution.data[k] <= 0 or len(out) >= top:
+                break
+            word = vocab[contribution.indices[k]]
+            if all(w in ENGLISH_STOP_WORDS for w in word.split()):
+                continue  # function words weigh in the model but explain nothing to a reader
+            match = re.search(r"\b" + r"\W+".join(map(re.escape, word.split())) + r"\b", text, re.I)
+            out.append({"word": word, "span": span_dict(text, match.start(), match.end(), term=word) if match else None})
+        return out
+
+    def _style_evidence(self, doc: Doc, feature: str, limit: int = 8) -> list[dict]:
+        text = doc.article.text
+        if feature == "caps_words_per_100":
+            return [span_dict(text, m.start(), m.end()) for m in CAPS_WORD.finditer(text)][:limit]
+        if feature in ("exclamations_per_sentence", "questions_per_sentence"):
+            mark = "!" if feature.startswith("excl") else "?"
+            return [span_dict(text, s, e) for s, e in doc.article.sentences if mark in text[s:e]][:limit]
+        if feature in ("vader_mean_abs", "vader_strong_share"):
+            from newssift.stop.style import vader
+
+            scored = [(abs(vader().polarity_scores(text[s:e][:1000])["compound"]), s, e)
+                      for s, e in doc.article.sentences[:200]]
+            return [span_dict(text, s, e, sentiment_intensity=round(v, 3))
+                    for v, s, e in sorted(scored, reverse=True)[:limit] if v >= 0.6]
+        if feature == "certainty_per_100":
+            from newssift.stop.style import CERTAINTY
+
+            return [span_dict(text, m.start(), m.end()) for m in CERTAINTY.finditer(text)][:limit]
+        if feature == "first_second_person_per_100":
+            from newssift.stop.style import FIRST_SECOND_PERSON
+
+            return [span_dict(text, m.start(), m.end()) for m in FIRST_SECOND_PERSON.finditer(text)][:limit]
+        return [{"path": f"stop.hyperpartisan.style.{feature}"}]
+
+
+def _sentence_index(doc: Doc, offset: int) -> int:
+    for i, (s, e) in enumerate(doc.article.sentences):
+        if s <= offset < e:
+            return i
+    return -1

@@ -114,8 +114,10 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
     p = (1.0 - mix) * probs[:, -1] + mix * probs[:, :-1].max(axis=1) if mix else probs[:, -1]
     on = np.nonzero(p >= threshold)[0]
     runs: list[list[int]] = []
+    offsets = encoded.token_offsets
     for i in on:
-        if runs and i - runs[-1][-1] <= gap + 1:
+        # a span never crosses a line break: techniques sit inside a sentence or a paragraph
+        if runs and i - runs[-1][-1] <= gap + 1 and "\n" not in text[offsets[runs[-1][-1], 1]:offsets[i, 0]]:
             runs[-1].append(int(i))
         else:
             runs.append([int(i)])

@@ -1,0 +1,104 @@
+"""Features of a (claim, fact-check) pair for the re-ranker, computed over each query's
+candidate list so that scores can be read relative to the best candidate."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from newssift.coverage.bm25 import tokens
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+
+FEATURES = (
+    "cosine", "cosine_context", "cosine_gap", "cosine_rrank", "bm25_scaled", "bm25_log", "bm25_rrank",
+    "jaccard", "fc_coverage", "query_coverage", "number_overlap", "number_mismatch", "name_overlap",
+    "length_ratio", "speaker_known", "speaker_match", "date_known", "date_gap_years", "date_after",
+)
+_TITLES = {"mr", "mrs", "ms", "dr", "president", "senator", "sen", "governor", "gov", "rep", "secretary",
+           "vice", "former", "the", "jr", "sr"}
+
+
+def speaker_key(name: str | None) -> str | None:
+    """A speaker's surname, lower-cased: "PRESIDENT OBAMA" and "Barack Obama" both give "obama"."""
+    words = [w for w in re.findall(r"[a-z]+", (name or "").lower()) if w not in _TITLES]
+    return words[-1] if words else None
+
+
+def day_number(iso: str | None) -> int | None:
+    """Days since 0001-01-01 for an ISO date, None when there is none."""
+    from datetime import date
+
+    if not iso or len(iso) < 10:
+        return None
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text or "")}
+
+
+def _names(text: str) -> set[str]:
+    return {w.lower() for w in _CAPITALISED.findall(text or "")}
+
+
+def _rrank(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values), dtype=np.float32)
+    ranks[order] = np.arange(1, len(values) + 1)
+    return 1.0 / ranks
+
+
+def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, cosine_context: np.ndarray,
+                       bm25: np.ndarray, query_speaker: str | None = None, query_day: int | None = None,
+                       cand_speakers: list[str | None] | None = None,
+                       cand_days: list[int | None] | None = None) -> np.ndarray:
+    """(n_candidates, len(FEATURES)) float32. Speakers are surname keys, days day numbers
+    (see speaker_key, day_number); None where unknown."""
+    n = len(candidates)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    if n == 0:
+        return out
+    cosine = np.asarray(cosine, dtype=np.float32)
+    bm25 = np.asarray(bm25, dtype=np.float32)
+    qtok = set(tokens(query))
+    qnum = _numbers(query)
+    qnames = _names(query)
+    qlen = max(1, len(qtok))
+    top_bm25 = float(bm25.max()) if n else 0.0
+    out[:, 0] = cosine
+    out[:, 1] = cosine_context
+    out[:, 2] = cosine - cosine.max()
+    out[:, 3] = _rrank(cosine)
+    out[:, 4] = bm25 / top_bm25 if top_bm25 > 0 else 0.0
+    out[:, 5] = np.log1p(np.maximum(bm25, 0))
+    out[:, 6] = _rrank(bm25)
+    for i, text in enumerate(candidates):
+        dtok = set(tokens(text))
+        common = len(qtok & dtok)
+        out[i, 7] = common / max(1, len(qtok | dtok))
+        out[i, 8] = common / max(1, len(dtok))
+        out[i, 9] = common / qlen
+        dnum = _numbers(text)
+        out[i, 10] = len(qnum & dnum) / len(dnum) if dnum else 0.0
+        out[i, 11] = 1.0 if (dnum and qnum and not (qnum & dnum)) else 0.0
+        dnames = _names(text)
+        out[i, 12] = len(qnames & dnames) / len(dnames) if dnames else 0.0
+        out[i, 13] = math.log((len(dtok) + 1) / (qlen + 1))
+        spk = cand_speakers[i] if cand_speakers else None
+        if query_speaker and spk:
+            out[i, 14] = 1.0
+            out[i, 15] = float(query_speaker == spk)
+        day = cand_days[i] if cand_days else None
+        if query_day and day:
+            gap = (day - query_day) / 365.25
+            out[i, 16] = 1.0
+            out[i, 17] = max(-3.0, min(1.0, gap))
+            out[i, 18] = float(gap > 30 / 365.25)
+    return out

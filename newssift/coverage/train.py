@@ -1,0 +1,281 @@
+"""Tuning claim matching on the CheckThat! train splits: the fusion weight, the logistic-
+regression re-ranker, and the threshold calibrated on dev (``newssift train coverage``).
+
+Embeddings come from the shared encoder (the base MiniLM weights through transformers when the
+encoder is not built) and are cached, so a retrain after the first is a matter of seconds."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from newssift.coverage import checkthat as ct
+from newssift.coverage.experiments import Task, politifact_task, snopes_task
+from newssift.coverage.match import InMemoryMatcher, record_speakers_dates
+from newssift.coverage.model import ARTEFACT, METHODS, MatchModel
+from newssift.evaluation.claim_matching import score_rankings
+
+FUSION_GRID = [round(x, 2) for x in np.arange(0.0, 0.55, 0.05)]
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Prepared:
+    """A task with its collection indexed and its queries embedded once."""
+
+    def __init__(self, task: Task, embedder, model: MatchModel):
+        self.task = task
+        ids = sorted(task.queries)
+        qv = embedder.embed([task.queries[q] for q in ids])
+        if task.context:
+            cv = embedder.embed([(task.context.get(q, "") + " " + task.queries[q]).strip() for q in ids])
+        else:
+            cv = qv
+        self.qvec = {q: qv[i] for i, q in enumerate(ids)}
+        self.cvec = {q: cv[i] for i, q in enumerate(ids)}
+        texts = [ct.collection_text(r) for r in task.collection]
+        vectors = embedder.embed(texts)
+        self.matcher = InMemoryMatcher([r["vclaim_id"] for r in task.collection], texts, vectors, embedder.embed, model,
+                                       *record_speakers_dates(task.collection))
+
+    def rank(self, split: str, method: str, k: int = 5, with_features: bool = False) -> tuple[dict, dict]:
+        queries, qrels = self.task.split(split)
+        qids = list(queries)
+        ranked = self.matcher.rank_many(queries, method=method, k=k, with_features=with_features, meta=self.task.meta,
+                                        qvecs=np.stack([self.qvec[q] for q in qids]),
+                                        cvecs=np.stack([self.cvec[q] for q in qids]))
+        return ranked, qrels
+
+    def evaluate(self, split: str, method: str) -> dict:
+        ranked, qrels = self.rank(split, method)
+        return score_rankings({q: [h.record_id for h in hits] for q, hits in ranked.items()}, qrels)
+
+
+def _pairs(prep: Prepared, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate features, labels, and query group of every candidate of every query."""
+    ranked, qrels = prep.rank(split, "fusion", k=1, with_features=True)
+    xs, ys, groups = [], [], []
+    for g, (qid, (_hits, cand, feats)) in enumerate(ranked.items()):
+        rel = qrels[qid]
+        xs.append(feats)
+        ys.append(np.array([prep.matcher.ids[j] in rel for j in cand], dtype=np.int8))
+        groups.append(np.full(len(cand), g))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
+
+
+def fit_reranker(model: MatchModel, preps: list[Prepared], split: str = "train", c: float = 1.0) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for prep in preps:
+        x, y, _ = _pairs(prep, split)
+        xs.append(x)
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    lr = LogisticRegression(C=c, max_iter=2000)
+    lr.fit((x - mean) / scale, y)
+    model.mean, model.scale = mean.tolist(), scale.tolist()
+    model.coef, model.intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
+    _log(f"re-ranker: {len(y)} candidate pairs, {int(y.sum())} positive")
+
+
+def fit_projection(model: MatchModel, preps: list[Prepared], split: str = "train", epochs: int = 60,
+                   temperature: float = 0.05, anchor: float = 1.0, lr: float = 2e-3) -> None:
+    """A linear map of query embeddings (the collection's stay as the encoder gives them, so the
+    index needs no re-embedding), trained to rank each query's fact-check first among the whole
+    collection (softmax over every verified claim), kept near the identity by a penalty."""
+    import torch
+
+    torch.manual_seed(0)
+    dim = preps[0].matcher.vectors.shape[1]
+    w = torch.nn.Parameter(torch.eye(dim))
+    opt = torch.optim.Adam([w], lr=lr)
+    batches = []
+    for p in preps:
+        queries, qrels = p.task.split(split)
+        row = {vid: i for i, vid in enumerate(p.matcher.ids)}
+        qs, targets = [], []
+        for q in queries:
+            for vid in qrels[q]:
+                if vid in row:
+                    qs.append(p.qvec[q])
+                    targets.append(row[vid])
+        batches.append((torch.from_numpy(np.stack(qs)), torch.tensor(targets),
+                         torch.from_numpy(p.matcher.vectors)))
+    eye = torch.eye(dim)
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = anchor * ((w - eye) ** 2).sum()
+        for q, t, coll in batches:
+            z = torch.nn.functional.normalize(q @ w, dim=-1)
+            loss = loss + torch.nn.functional.cross_entropy((z @ coll.T) / temperature, t)
+        loss.backward()
+        opt.step()
+    model.projection = w.detach().numpy().astype(float).round(6).tolist()
+
+
+def unmatched_sentences(root: str | None = None, n: int = 400) -> list[str]:
+    """Debate sentences that no fact-check should match: ClaimBuster's non-factual (-1) and
+    unimportant factual (0) sentences of eight words or more, a fixed spread-out sample."""
+    import csv
+
+    from newssift.coverage.experiments import data_dir
+
+    path = data_dir(root) / "checkworthy-claimbuster" / "crowdsourced.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = [r["Text"] for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
+    step = max(1, len(rows) // n)
+    return rows[::step][:n]
+
+
+def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8,
+                        negatives: list[str] | None = None) -> dict:
+    """The lowest re-ranker score above which the top-1 match is right at least `target` of
+    the time, on dev queries searched against all collections together (a match from the
+    other collection counts as wrong), plus `negatives`: sentences without any fact-check,
+    whose every match is wrong. Without them the threshold would be far too low for articles,
+    where most sentences have never been checked."""
+    records = [r for p in preps for r in p.task.collection]
+    vectors = np.concatenate([p.matcher.vectors for p in preps])
+    texts = [t for p in preps for t in p.matcher.texts]
+    merged = InMemoryMatcher([r["vclaim_id"] for r in records], texts, vectors, preps[0].matcher.embed, model,
+                             *record_speakers_dates(records))
+    tops = []
+    for p in preps:
+        queries, qrels = p.task.split(split)
+        qids = list(queries)
+        ranked = merged.rank_many(queries, k=1, meta=p.task.meta, qvecs=np.stack([p.qvec[q] for q in qids]),
+                                  cvecs=np.stack([p.cvec[q] for q in qids]))
+        tops += [(hits[0].score, hits[0].record_id in qrels[q]) for q, hits in ranked.items() if hits]
+    n_positive = len(tops)
+    if negatives:
+        neg = {f"neg-{i}": t for i, t in enumerate(negatives)}
+        vecs = preps[0].matcher.embed(negatives)
+        ranked = merged.rank_many(neg, k=1, qvecs=vecs, cvecs=vecs)
+        tops += [(hits[0].score, False) for hits in ranked.values() if hits]
+    tops.sort(key=lambda t: -t[0])
+    threshold, correct, best = 1.0, 0, None
+    for n, (score, ok) in enumerate(tops, 1):
+        correct += ok
+        if correct / n >= target:
+            best = (score, n, correct)
+    if best:
+        threshold = best[0]
+    shown = [t for t in tops if t[0] >= threshold]
+    negatives_shown = sum(1 for score, _ in tops if score >= threshold) - sum(1 for score, ok in tops if score >= threshold and ok)
+    return {"threshold": round(float(threshold), 4), "queries": n_positive, "negatives": len(tops) - n_positive,
+            "wrong_shown": negatives_shown,
+            "top1_shown": len(shown), "top1_precision_shown": round(sum(ok for _, ok in shown) / max(1, len(shown)), 4),
+            "top1_recall": round(sum(ok for _, ok in shown) / max(1, n_positive), 4)}
+
+
+def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
+                   cache_dir: str | Path | None = None, projection: bool = True, epochs: int = 60,
+                   candidates: int = 30, c: float = 1.0) -> dict:
+    from newssift import settings
+    from newssift.coverage.embedding import CachedEmbedder, training_embedder
+
+    t0 = time.process_time()
+    root = str(data_dir) if data_dir else None
+    embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
+    model = MatchModel(fingerprint=embedder.fingerprint, candidates=candidates)
+    preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
+    _log(f"embedded with {embedder.fingerprint} ({time.process_time() - t0:.0f}s CPU)")
+    baseline = {}
+    for p in preps:
+        for method in ("bm25", "dense"):
+            baseline[f"{p.task.name}/dev/{method}-base"] = p.evaluate("dev", method)
+    if projection:
+        fit_projection(model, preps, "train", epochs=epochs)
+        _log(f"query projection fitted ({time.process_time() - t0:.0f}s CPU)")
+
+    # fusion weight: best mean MAP@5 over the two tasks' train queries
+    best = None
+    for w in FUSION_GRID:
+        model.fusion_weight = w
+        score = np.mean([p.evaluate("train", "fusion")["map_at_5"] for p in preps])
+        if best is None or score > best[0]:
+            best = (score, w)
+    model.fusion_weight = best[1]
+    _log(f"fusion weight {model.fusion_weight} (train MAP@5 {best[0]:.4f})")
+
+    fit_reranker(model, preps, "train", c=c)
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root))
+    model.threshold = calibration["threshold"]
+
+    metrics = {}
+    for p in preps:
+        for split in p.task.qrels:
+            if split == "train":
+                continue
+            for method in METHODS:
+                metrics[f"{p.task.name}/{split}/{method}"] = p.evaluate(split, method)
+    metrics.update(baseline)
+    model.trained = {"date": time.strftime("%Y-%m-%d"), "metrics": metrics, "calibration": calibration,
+                     "cpu_seconds": round(time.process_time() - t0, 1)}
+    path = Path(out) if out else ARTEFACT
+    model.save(path)
+    write_model_card(path.parent / "MODEL_CARD.md", model)
+    for name, m in metrics.items():
+        _log(f"{name}: MAP@5 {m['map_at_5']:.4f} MRR {m['mrr']:.4f} R@1 {m['recall_at_1']:.4f} R@5 {m['recall_at_5']:.4f}")
+    _log(f"threshold {model.threshold}: {calibration}")
+    return {"fusion_weight": model.fusion_weight, "threshold": model.threshold, "calibration": calibration,
+            "metrics": metrics}
+
+
+def write_model_card(path: Path, model: MatchModel) -> None:
+    t = model.trained
+    rows = []
+    for name, m in sorted(t["metrics"].items()):
+        rows.append(f"| {name} | {m['map_at_5']:.4f} | {m['mrr']:.4f} | {m['recall_at_1']:.4f} | {m['recall_at_5']:.4f} |")
+    cal = t["calibration"]
+    path.write_text(f"""# Claim matching (coverage head)
+
+What it is: how newssift ranks published fact-checks for a claim. Candidates come from BM25
+(over claim + headline) and from the dense index of the shared encoder's sentence embeddings;
+a linear map of the query embedding (learned, {'on' if model.projection else 'off'}), a fusion
+weight and a logistic-regression re-ranker over {len(model.features)} features
+({', '.join(model.features)}) order them; a calibrated threshold decides what is shown.
+
+- Encoder fingerprint: `{model.fingerprint}` (retrain when the encoder changes)
+- Data: CLEF CheckThat! 2022 Task 2A (tweets -> Snopes, train 997 queries) and 2021 Task 2B
+  (debate sentences -> PolitiFact, train 472 queries), `../shared/data`.
+- Fusion weight of rescaled BM25: {model.fusion_weight} (chosen on train); candidates: {model.candidates} + {model.candidates}
+- Threshold: {model.threshold} on the re-ranker score: on the dev queries of both tasks searched against
+  both collections together, plus {cal.get('negatives', 0)} ClaimBuster sentences that no fact-check
+  should match, top-1 precision {cal['top1_precision_shown']} above it ({cal['top1_shown']} of
+  {cal['queries'] + cal.get('negatives', 0)} shown; {cal['top1_recall']} of the dev queries get their
+  fact-check; target precision {model.threshold_precision}).
+- Date: {t['date']}; CPU time: {t['cpu_seconds']} s (after the embeddings are cached).
+- Retrain: `newssift train coverage` (or `newssift train coverage --data ../shared/data`).
+
+Validation (queries never used for fitting; "-base" rows are before the query projection):
+
+| task/split/method | MAP@5 | MRR | R@1 | R@5 |
+|---|---|---|---|---|
+""" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def recalibrate(data_dir: str | Path | None = None, path: Path = ARTEFACT, cache_dir: str | Path | None = None) -> dict:
+    """Refit only the threshold of a trained model (seconds once embeddings are cached)."""
+    from newssift import settings
+    from newssift.coverage.embedding import CachedEmbedder, training_embedder
+
+    root = str(data_dir) if data_dir else None
+    model = MatchModel.load(path)
+    embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
+    preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root))
+    model.threshold = calibration["threshold"]
+    model.trained["calibration"] = calibration
+    model.save(path)
+    write_model_card(path.parent / "MODEL_CARD.md", model)
+    return calibration

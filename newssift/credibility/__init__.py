@@ -1,0 +1,1 @@
+"""How likely an article is low-credibility: a text model calibrated across corpora, combined with the sections."""

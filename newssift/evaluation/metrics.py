@@ -1,0 +1,90 @@
+"""Metric functions shared by the evaluation commands, each small enough to check by hand."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+FNC_LABELS = ("agree", "disagree", "discuss", "unrelated")
+FNC_RELATED = ("agree", "disagree", "discuss")
+
+
+def binary_scores(gold: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:
+    """accuracy, and precision, recall, F1 of the positive class."""
+    g = np.asarray(gold, bool)
+    p = np.asarray(predicted, bool)
+    tp = int((g & p).sum())
+    precision = tp / p.sum() if p.sum() else 0.0
+    recall = tp / g.sum() if g.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"accuracy": float((g == p).mean()) if len(g) else 0.0, "f1": float(f1),
+            "precision": float(precision), "recall": float(recall)}
+
+
+def fnc_score(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Percent of the maximum FNC-1 score: +0.25 for getting related-vs-unrelated right, and for a
+    related pair +0.75 more for the exact stance (the official scorer's weights)."""
+    score = best = 0.0
+    for g, p in zip(gold, predicted):
+        g_related, p_related = g in FNC_RELATED, p in FNC_RELATED
+        best += 1.0 if g_related else 0.25
+        if g_related == p_related:
+            score += 0.25
+        if g_related and g == p:
+            score += 0.75
+    return 100.0 * score / best if best else 0.0
+
+
+def per_class_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for label in labels:
+        g = np.array([x == label for x in gold])
+        p = np.array([x == label for x in predicted])
+        out[label] = binary_scores(g, p)["f1"]
+    return out
+
+
+def stance_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    f1 = per_class_f1(gold, predicted, FNC_LABELS)
+    result = {"fnc_score": fnc_score(gold, predicted), "macro_f1": float(np.mean(list(f1.values())))}
+    result.update({f"f1_{label}": value for label, value in f1.items()})
+    return result
+
+
+def roc_auc(gold: Sequence[bool], scores: Sequence[float]) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    g = np.asarray(gold, bool)
+    s = np.asarray(scores, float)
+    pos, neg = s[g], s[~g]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    # rank-based (Mann-Whitney U) with average ranks for ties
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s))
+    sorted_s = s[order]
+    i = 0
+    while i < len(s):
+        j = i
+        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    u = ranks[g].sum() - len(pos) * (len(pos) + 1) / 2
+    return float(u / (len(pos) * len(neg)))
+
+
+def expected_calibration_error(gold: Sequence[bool], probabilities: Sequence[float], bins: int = 10) -> float:
+    """Sum over equal-width probability bins of |mean predicted - observed rate|, weighted by bin size."""
+    g = np.asarray(gold, float)
+    p = np.asarray(probabilities, float)
+    if not len(p):
+        return 0.0
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1], right=True), 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            ece += inside.mean() * abs(p[inside].mean() - g[inside].mean())
+    return float(ece)
