@@ -324,6 +324,18 @@ def train_propaganda(
     call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out)
 
 
+@train_app.command("checkworthy")
+def train_checkworthy(
+    data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the artefact (default: the package)."),
+    skip_validation: bool = typer.Option(False, "--skip-validation",
+                                         help="Refit only; keep the last validation figures, marked as not rerun."),
+):
+    """Retrain the check-worthiness head on the current encoder (ClaimBuster + CLEF debates)."""
+    print_json(call("newssift.claims.train_checkworthy:train_checkworthy", data_dir=data, out_dir=out,
+                    validation=not skip_validation))
+
+
 @train_app.command("hyperpartisan")
 def train_hyperpartisan(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
