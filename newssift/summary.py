@@ -110,6 +110,8 @@ class SummaryHead(Head):
             text = f"Loaded language in {len(sentences)} sentence(s)"
         else:
             text = f"Persuasion techniques in {len(sentences)} sentence(s)"
+        if loaded:  # the parenthesis counts what the sentence count counts
+            counts = {k: v for k, v in counts.items() if k in ("Loaded_Language", "Name_Calling,Labeling")}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
         if top:
             text += " (" + ", ".join(f"{k.replace('_', ' ').replace(',', ', ')} ×{v}" for k, v in top) + ")"

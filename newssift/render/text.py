@@ -149,7 +149,7 @@ def render_text(report: Report, to_string: bool = False, console: Console | None
     summary = report.summary or {}
     if summary.get("verdict"):
         verdict = Text(summary["verdict"])
-        if summary.get("low_credibility") is not None:
+        if summary.get("low_credibility") is not None and "probability" not in summary["verdict"].lower():
             verdict.append(f"\nProbability of low credibility: {summary['low_credibility']:.2f}", style="bold")
         console.print(Panel(verdict, title="Summary", title_align="left"))
     for name in SECTIONS:
