@@ -84,7 +84,7 @@ class HeadlineHead(Head):
         headline = featurizer.headline(title, head_emb)
         row, _ = featurizer.pair(headline, body, use_encoder)
         proba = model.predict_proba(row[None, :])[0]
-        stance = model.predict(row[None, :])[0]
+        stance = model.label(proba)
         scores = {label: round(float(p), 4) for label, p in zip(FNC_LABELS, proba)}
         sent_cos = (body.sentence_tfidf @ headline.tfidf.T).toarray().ravel()
         emb_cos = sent_emb @ head_emb if use_encoder and sent_emb is not None and len(sent_emb) else None
