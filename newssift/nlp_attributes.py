@@ -36,52 +36,52 @@ def _predicate(key: str, value) -> Callable:
     return lambda tok: getattr(tok, attr) == value
 
 
+def _index_keys(spec: dict) -> list[tuple]:
+    """Keys under which a token spec is filed: the most selective equality it requires."""
+    for key in ("LOWER", "TAG"):
+        value = spec.get(key)
+        if isinstance(value, str):
+            return [(key, value)]
+        if isinstance(value, dict) and set(value) == {"IN"}:
+            return [(key, v) for v in value["IN"]]
+    if spec.get("IS_SPACE") is True:
+        return [("IS_SPACE", True)]
+    return []
+
+
 class FastAttributeRuler:
     """A drop-in replacement for a loaded AttributeRuler (same patterns, same result)."""
 
     def __init__(self, ruler):
         self.attrs = ruler.attrs
-        self.single: list = []  # (order, checks) of one-token patterns
-        self.multi_by_lower: dict[str, list] = defaultdict(list)
-        self.multi_anywhere: list = []
+        self.index: dict[tuple, list] = defaultdict(list)  # key of the first token -> patterns
+        self.anywhere: list = []  # patterns whose first token has no selective key
         for order, entry in enumerate(ruler.patterns):
             for pattern in entry["patterns"]:
                 if any(set(spec) - set(_TOKEN_ATTRS) for spec in pattern):
                     raise ValueError(f"unsupported attribute ruler pattern {pattern}")
                 checks = [[_predicate(k, v) for k, v in spec.items()] for spec in pattern]
-                if len(pattern) == 1:
-                    self.single.append((order, checks[0]))
-                    continue
                 compiled = (order, len(pattern), entry.get("index", 0), checks)
-                if isinstance(pattern[0].get("LOWER"), str):
-                    self.multi_by_lower[pattern[0]["LOWER"]].append(compiled)
-                else:
-                    self.multi_anywhere.append(compiled)
-        # a one-token pattern depends only on these attributes of its token, so the patterns that
-        # match a token are computed once per distinct (tag, lower, dep, is_space)
-        self._single_cache: dict[tuple, tuple[int, ...]] = {}
-
-    def _single_matches(self, tok, key: tuple) -> tuple[int, ...]:
-        found = self._single_cache.get(key)
-        if found is None:
-            found = tuple(order for order, checks in self.single if all(check(tok) for check in checks))
-            if len(self._single_cache) < 100_000:
-                self._single_cache[key] = found
-        return found
+                keys = _index_keys(pattern[0])
+                for key in keys:
+                    self.index[key].append(compiled)
+                if not keys:
+                    self.anywhere.append(compiled)
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
         tokens = list(doc)
+        index, empty = self.index, ()
         matches = []
         for i, tok in enumerate(tokens):
-            lower = tok.lower_
-            for order in self._single_matches(tok, (tok.tag_, lower, tok.dep_, tok.is_space)):
-                matches.append((order, i, i))
-            for group in (self.multi_by_lower.get(lower, ()), self.multi_anywhere):
-                for order, length, index, checks in group:
+            groups = (index.get(("LOWER", tok.lower_), empty), index.get(("TAG", tok.tag_), empty),
+                      index.get(("IS_SPACE", True), empty) if tok.is_space else empty, self.anywhere)
+            for group in groups:
+                for order, length, position, checks in group:
                     if i + length <= n and all(check(tokens[i + j]) for j, spec in enumerate(checks)
                                                for check in spec):
-                        matches.append((order, i, i + (index if index >= 0 else length + index)))
+                        target = i + (position if position >= 0 else length + position)
+                        matches.append((order, i, target))
         # spaCy's ruler applies matches sorted by pattern order: later patterns win
         matches.sort()
         attrs = self.attrs

@@ -298,7 +298,6 @@ class Encoder:
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
         self.session = self._session(threads or _physical_cores())
-        self._lock = threading.Lock()
 
     def _session(self, threads: int):
         import onnxruntime as ort
@@ -318,6 +317,11 @@ class Encoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # idle onnxruntime threads sleep instead of spinning: during an analysis spaCy and the
+        # heads run beside the encoder and need the core a spinning thread would hold
+        # (NEWSSIFT_ORT_SPIN=1 restores spinning, a little faster for the encoder alone)
+        if os.environ.get("NEWSSIFT_ORT_SPIN", "0") != "1":
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt cache file: rebuild once
@@ -343,8 +347,9 @@ class Encoder:
             for row, k in enumerate(batch):
                 ids[row, : len(windows[k])] = windows[k]
                 mask[row, : len(windows[k])] = 1
-            with self._lock:
-                states = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+            # onnxruntime sessions take concurrent runs: a head's small run is not queued behind the
+            # background pass over the next batch
+            states = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
             for row, k in enumerate(batch):
                 out[k] = states[row, : len(windows[k])]
             i = j

@@ -77,7 +77,8 @@ class HeadlineHead(Head):
         featurizer = model.featurizer
         if use_encoder:
             doc_emb, sent_emb = lead_sentence_embeddings(doc.encoded, sentences)
-            head_emb = np.asarray(self.encoder.embed_sentences([title]), np.float32)[0]
+            head_emb = doc.title_embedding if doc.title_embedding is not None else \
+                np.asarray(self.encoder.embed_sentences([title]), np.float32)[0]
         else:
             doc_emb = sent_emb = head_emb = None
         body = featurizer.body(article.text, sentences, doc_emb, sent_emb)
