@@ -164,6 +164,12 @@ def run(corpus: Path | None = None, limit: int | None = None, workers: int = 1, 
         result[key] = round(statistics.median(values), 3) if values else None
     result["seconds_per_round"] = round(len(texts) / result["articles_per_second"], 2)
     result["peak_rss_mb"] = round(max(peak, peak_rss_mb()), 1)
+    if encoder_error is None:
+        from newssift.models.encoder import get_encoder
+
+        encoder = get_encoder()
+        result["encoder_providers"] = encoder.providers
+        result["encoder_threads"] = encoder.threads
     total = sum(v for k, v in stages.items() if k != "encoder") or 1.0
     result["stages_seconds_per_article"] = {k: round(v / len(texts), 5) for k, v in
                                             sorted(stages.items(), key=lambda kv: -kv[1])}
