@@ -4,7 +4,8 @@ Both walk the same candidates (``quote_structure``): every verb-like token may b
 offers a few content spans, and the speaker is the cue's subject (or the object of "according
 to", the owner of "statement"). The rule baseline takes speech verbs and a fixed order of content
 kinds; the learned extractor scores cues and contents with two logistic regressions trained on
-PolNeAR (``train_quotes``), stored as plain JSON weights so analysis needs no scikit-learn.
+PolNeAR (``train_quotes``) over parse features and the parse's own token vectors, stored as
+plain JSON weights so analysis needs no scikit-learn.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def _relative_features(article: ParsedArticle, tok, cand: Candidate, cands) -> l
             if other in kinds and other != kind:
                 feats.append(f"kind|also={kind}|{other}")
     start, end = cand.spans[0][0], cand.spans[-1][1]
-    quotes = [(s, e) for s, e in (article.quotes[q] for q in article.quotes_between(start, end))]
+    quotes = [article.quotes[q] for q in article.quotes_between(start, end)]
     covered = sum(1 for s, e in quotes if start <= s + 1 and e - 1 <= end)
     inside = any(s <= start and end <= e for s, e in quotes)
     feats += [f"covers_quotes={min(covered, 2)}", f"inside_quote={inside}", f"kind|inside_quote={kind}|{inside}"]
@@ -171,9 +172,10 @@ def _relative_features(article: ParsedArticle, tok, cand: Candidate, cands) -> l
 # with the shared parse at no cost and tell a cue's sense in context ("found that" in a report vs
 # "found the keys"), which the sparse word features cannot for rare cues.
 def token_tensor(doc) -> np.ndarray:
-    """The parse's token vectors as float32 (zeros when the Doc carries none)."""
+    """The parse's token vectors as float32 (zeros when the Doc carries none, or vectors of
+    another width than the models were trained on)."""
     tensor = getattr(doc, "tensor", None)
-    if tensor is None or getattr(tensor, "ndim", 0) != 2 or tensor.shape[0] != len(doc):
+    if tensor is None or getattr(tensor, "ndim", 0) != 2 or tensor.shape != (len(doc), TENSOR_WIDTH):
         return np.zeros((len(doc), TENSOR_WIDTH), dtype=np.float32)
     return np.asarray(tensor, dtype=np.float32)
 
