@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +140,12 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
     return spans
 
 
+@lru_cache(maxsize=16)
+def _lowered(text: str) -> tuple[str, Counter]:
+    lower = text.lower()
+    return lower, Counter(re.findall(r"\w+", lower))
+
+
 def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -> np.ndarray:
     """Features of one span for the technique classifier."""
     pooled = encoded.pool(start, end)
@@ -146,10 +154,11 @@ def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -
     p_mean = probs[idx].mean(0) if len(idx) else np.zeros(width, np.float32)
     p_max = probs[idx].max(0) if len(idx) else np.zeros(width, np.float32)
     phrase = text[start:end].strip().lower()
-    lower = text.lower()
+    lower, word_counts = _lowered(text)
     repeats = max(0, lower.count(phrase) - 1) if len(phrase) >= 2 else 0
     words = re.findall(r"\w{4,}", phrase)
-    word_repeats = max([len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words] + [0])
+    # occurrences of each word as a whole word (a maximal \w+ run), counted once per article
+    word_repeats = max([word_counts.get(w, 0) - 1 for w in words] + [0])
     before = text[max(0, start - 1):start]
     after = text[end:end + 1]
     n_words = len(phrase.split())
