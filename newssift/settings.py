@@ -46,3 +46,10 @@ def shared_data_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def share_cores(workers: int) -> None:
+    """In a worker process: give its encoder an equal share of the cores (unless NEWSSIFT_THREADS
+    says otherwise), so that N workers do not start N x cores busy threads."""
+    if workers > 1 and not os.environ.get("NEWSSIFT_THREADS"):
+        os.environ["NEWSSIFT_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))

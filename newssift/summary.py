@@ -75,7 +75,8 @@ class SummaryHead(Head):
         from newssift.credibility.combine import text_probability, with_source
 
         encoded = doc.encoded if self.encoder is not None else None
-        p_text, used = text_probability(doc.article, encoded, self.encoder, self.credibility)
+        p_text, used = text_probability(doc.article, encoded, self.encoder, self.credibility,
+                                        title_embedding=doc.title_embedding)
         quality = doc.report.source.get("quality")
         p = with_source(p_text, quality, self.credibility)
         return {"low_credibility": round(p, 4),

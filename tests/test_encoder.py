@@ -136,3 +136,22 @@ def test_fingerprint_changes_with_delta(encoder, tmp_path):
     other = enc_mod.Encoder(base_dir=encoder.base_dir, lora_path=delta, threads=1)
     assert other.fingerprint != encoder.fingerprint
     assert not np.allclose(other.embed_sentences(SENTENCES[:1]), encoder.embed_sentences(SENTENCES[:1]))
+
+
+def test_device_setting_names_what_is_missing(monkeypatch):
+    import onnxruntime as ort
+
+    from newssift.errors import ModelMissing
+    from newssift.models.encoder import _providers
+
+    monkeypatch.setenv("NEWSSIFT_DEVICE", "cpu")
+    assert _providers(ort) == ["CPUExecutionProvider"]
+    monkeypatch.setenv("NEWSSIFT_DEVICE", "tpu")
+    with pytest.raises(ModelMissing, match="cpu or cuda"):
+        _providers(ort)
+    monkeypatch.setenv("NEWSSIFT_DEVICE", "cuda")
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        assert _providers(ort)[0] == "CUDAExecutionProvider"
+    else:
+        with pytest.raises(ModelMissing, match="onnxruntime-gpu"):
+            _providers(ort)

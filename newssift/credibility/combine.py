@@ -37,8 +37,10 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def text_probability(article, encoded=None, encoder=None, artefact: dict | None = None) -> tuple[float, str]:
-    """(probability from the article's text alone, the model blocks used)."""
+def text_probability(article, encoded=None, encoder=None, artefact: dict | None = None,
+                     title_embedding=None) -> tuple[float, str]:
+    """(probability from the article's text alone, the model blocks used); `title_embedding` is
+    the title's embed_sentences vector when the pipeline has computed it already."""
     from newssift.credibility.model import model_text, title_vector
     from newssift.nlp import regex_sentences
     from newssift.stop.hyperpartisan import lead_embedding
@@ -53,7 +55,8 @@ def text_probability(article, encoded=None, encoder=None, artefact: dict | None 
         "embedding": None,
     }
     if encoded is not None and encoder is not None and encoder.fingerprint == artefact.get("encoder_fingerprint"):
-        title_emb = np.asarray(encoder.embed_sentences([title]), np.float32)[0]
+        title_emb = title_embedding if title_embedding is not None and title.strip() else \
+            np.asarray(encoder.embed_sentences([title]), np.float32)[0]
         inputs["embedding"] = np.concatenate([lead_embedding(encoded), title_emb])[None, :]
     prob, used = artefact["model"].predict_proba(inputs)
     return float(prob[0]), "+".join(used)

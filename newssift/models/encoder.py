@@ -243,6 +243,20 @@ def _physical_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _providers(ort) -> list[str]:
+    """onnxruntime execution providers: the CPU, or a CUDA GPU first when NEWSSIFT_DEVICE=cuda
+    (that needs the onnxruntime-gpu package instead of onnxruntime)."""
+    device = os.environ.get("NEWSSIFT_DEVICE", "cpu").lower()
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    if device == "cuda":
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            raise ModelMissing("NEWSSIFT_DEVICE=cuda, but this onnxruntime has no CUDA provider: "
+                               "install onnxruntime-gpu in place of onnxruntime.")
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    raise ModelMissing(f"NEWSSIFT_DEVICE must be cpu or cuda, not {device!r}.")
+
+
 def window_starts(n: int, content: int = WINDOW - 2, overlap: int = OVERLAP) -> list[int]:
     """Start indices of windows of `content` tokens covering n tokens, neighbours sharing `overlap`."""
     if n <= content:
@@ -297,8 +311,8 @@ class Encoder:
         self.tokenizer = Tokenizer.from_file(str(self.base_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.session = self._session(threads or _physical_cores())
-        self._lock = threading.Lock()
+        self.threads = threads or _physical_cores()
+        self.session = self._session(self.threads)
 
     def _session(self, threads: int):
         import onnxruntime as ort
@@ -318,8 +332,14 @@ class Encoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # idle onnxruntime threads sleep instead of spinning: during an analysis spaCy and the
+        # heads run beside the encoder and need the core a spinning thread would hold
+        # (NEWSSIFT_ORT_SPIN=1 restores spinning, a little faster for the encoder alone)
+        if os.environ.get("NEWSSIFT_ORT_SPIN", "0") != "1":
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.providers = _providers(ort)
         try:
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            return ort.InferenceSession(str(path), options, providers=self.providers)
         except Exception as exc:  # a corrupt cache file: rebuild once
             path.unlink(missing_ok=True)
             raise ModelMissing(f"The cached encoder graph could not be loaded ({exc}); run again to rebuild it.") from exc
@@ -343,8 +363,9 @@ class Encoder:
             for row, k in enumerate(batch):
                 ids[row, : len(windows[k])] = windows[k]
                 mask[row, : len(windows[k])] = 1
-            with self._lock:
-                states = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+            # onnxruntime sessions take concurrent runs: a head's small run is not queued behind the
+            # background pass over the next batch
+            states = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
             for row, k in enumerate(batch):
                 out[k] = states[row, : len(windows[k])]
             i = j

@@ -77,12 +77,17 @@ class StackedBinary:
 
     def predict_proba(self, inputs: dict[str, Any]) -> tuple[np.ndarray, tuple[str, ...]]:
         """(probability of the positive class, the blocks used)."""
+        prob, subset, _ = self.predict_with_blocks(inputs)
+        return prob, subset
+
+    def predict_with_blocks(self, inputs: dict[str, Any]) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
+        """(probability, the blocks used, each available block's own probability), blocks run once."""
         scores = self.block_scores(inputs)
         subset = next((s for s in self.subsets if all(n in scores for n in s)), None)
         if subset is None:
             raise ValueError(f"no combiner for the available blocks {sorted(scores)}")
         z = np.column_stack([_logit(scores[name]) for name in subset])
-        return self.combiners[subset].predict_proba(z)[:, 1], subset
+        return self.combiners[subset].predict_proba(z)[:, 1], subset, scores
 
 
 def _take(x, idx):

@@ -192,7 +192,10 @@ def render_bench(result: dict, console: Console | None = None) -> None:
     console = console or Console()
     table = Table("measure", "value", title="newssift bench", title_justify="left")
     for key, value in result.items():
-        if isinstance(value, dict):
+        if isinstance(value, list):  # per-round figures: one row each
+            for i, entry in enumerate(value, 1):
+                table.add_row(f"{key}[{i}]", ", ".join(f"{k} {v}" for k, v in entry.items()))
+        elif isinstance(value, dict):
             for sub, v in value.items():
                 table.add_row(f"{key}.{sub}", f"{v:.4g}" if isinstance(v, float) else str(v))
         else:

@@ -77,14 +77,15 @@ class HeadlineHead(Head):
         featurizer = model.featurizer
         if use_encoder:
             doc_emb, sent_emb = lead_sentence_embeddings(doc.encoded, sentences)
-            head_emb = np.asarray(self.encoder.embed_sentences([title]), np.float32)[0]
+            head_emb = doc.title_embedding if doc.title_embedding is not None else \
+                np.asarray(self.encoder.embed_sentences([title]), np.float32)[0]
         else:
             doc_emb = sent_emb = head_emb = None
         body = featurizer.body(article.text, sentences, doc_emb, sent_emb)
         headline = featurizer.headline(title, head_emb)
         row, _ = featurizer.pair(headline, body, use_encoder)
         proba = model.predict_proba(row[None, :])[0]
-        stance = model.predict(row[None, :])[0]
+        stance = model.label(proba)
         scores = {label: round(float(p), 4) for label, p in zip(FNC_LABELS, proba)}
         sent_cos = (body.sentence_tfidf @ headline.tfidf.T).toarray().ravel()
         emb_cos = sent_emb @ head_emb if use_encoder and sent_emb is not None and len(sent_emb) else None

@@ -95,8 +95,8 @@ class HyperpartisanHead(Head):
             "style": np.array([[measurements[k] for k in STYLE_FEATURES]]),
             "embedding": None if embedding is None else embedding[None, :],
         }
-        prob, used = model.predict_proba(inputs)
-        components = {name: round(float(p[0]), 4) for name, p in model.block_scores(inputs).items()}
+        prob, used, blocks = model.predict_with_blocks(inputs)
+        components = {name: round(float(p[0]), 4) for name, p in blocks.items()}
         score = float(prob[0])
         return {
             "score": round(score, 4),
@@ -156,7 +156,7 @@ class HyperpartisanHead(Head):
             return []
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        vocab = vectorizer.get_feature_names_out()
+        vocab = _feature_names(vectorizer)
         order = np.argsort(-contribution.data)
         out = []
         for k in order:
@@ -192,6 +192,17 @@ class HyperpartisanHead(Head):
 
             return [span_dict(text, m.start(), m.end()) for m in FIRST_SECOND_PERSON.finditer(text)][:limit]
         return [{"path": f"stop.hyperpartisan.style.{feature}"}]
+
+
+_FEATURE_NAMES: dict[int, np.ndarray] = {}
+
+
+def _feature_names(vectorizer) -> np.ndarray:
+    # building the vocabulary array sorts every term: once per loaded model, not once per article
+    key = id(vectorizer)
+    if key not in _FEATURE_NAMES:
+        _FEATURE_NAMES[key] = vectorizer.get_feature_names_out()
+    return _FEATURE_NAMES[key]
 
 
 def _sentence_index(doc: Doc, offset: int) -> int:

@@ -73,11 +73,12 @@ class StanceModel:
 
     def predict(self, x: np.ndarray) -> list[str]:
         """Unrelated when P(related) < 0.5, else the most likely related stance."""
-        proba = self.predict_proba(x)
-        labels = []
-        for row in proba:
-            labels.append("unrelated" if row[3] >= 0.5 else RELATED[int(np.argmax(row[:3]))])
-        return labels
+        return [self.label(row) for row in self.predict_proba(x)]
+
+    @staticmethod
+    def label(row: np.ndarray) -> str:
+        """The stance for one row of predict_proba."""
+        return "unrelated" if row[3] >= 0.5 else RELATED[int(np.argmax(row[:3]))]
 
 
 def pair_matrix(featurizer: StanceFeaturizer, bodies: dict[int, str], pairs, with_encoder: bool,

@@ -62,6 +62,12 @@ def sentence_polarities(text: str, sentences: list[tuple[int, int]], limit: int 
 
 def style_measurements(text: str, sentences: list[tuple[int, int]]) -> dict[str, float]:
     """The STYLE_FEATURES of a text, as a dict of floats."""
+    # several heads (hyperpartisan, credibility) measure the same article: measure it once
+    return dict(_style_measurements(text, tuple(map(tuple, sentences))))
+
+
+@lru_cache(maxsize=32)
+def _style_measurements(text: str, sentences: tuple[tuple[int, int], ...]) -> dict[str, float]:
     words = WORD.findall(text)
     n_words = max(len(words), 1)
     n_sent = max(len(sentences), 1)
