@@ -319,9 +319,13 @@ def evaluate_credibility(
 def train_propaganda(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
+    retrain_encoder: bool = typer.Option(False, "--retrain-encoder",
+                                         help="Also fine-tune the shared encoder again (every encoder-based head "
+                                              "must then be retrained)."),
 ):
-    """Fine-tune the shared encoder and the technique tagger on PTC."""
-    call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out)
+    """Train the propaganda-technique head on PTC (and, with --retrain-encoder or when none ships, the
+    shared encoder's LoRA delta)."""
+    call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out, retrain_encoder=retrain_encoder)
 
 
 @train_app.command("checkworthy")

@@ -85,3 +85,29 @@ def test_evaluate_on_three_validation_articles(tmp_path):
     for key in ("si_f1", "si_precision", "si_recall", "tc_micro_f1", "full_f1"):
         assert 0.0 <= result[key] <= 1.0
     assert result["si_f1"] > 0.15 and result["tc_micro_f1"] > 0.3
+
+
+def test_conv_tagger_numpy_forward_matches_torch():
+    """The runtime numpy pass of the convolutional tagger computes what the torch net trained."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from newssift.models import propaganda_tagger as conv
+    from newssift.stop.propaganda import conv_tagger_forward
+
+    torch.manual_seed(0)
+    net = conv._net(conv.CONFIG, len(TECHNIQUES) + 1).eval()
+    x = np.random.default_rng(0).normal(size=(40, 384)).astype(np.float32)
+    with torch.no_grad():
+        expected = torch.sigmoid(net(torch.from_numpy(x)[None], torch.ones(1, 40))[0]).numpy()
+    assert np.abs(conv_tagger_forward(conv.to_numpy(net), x) - expected).max() < 1e-5
+
+
+def test_shipped_spans_pass_the_rescorer(example_report):
+    """Every reported span cleared the re-scorer's keep threshold (its probability is the score)."""
+    from newssift.stop.propaganda import load_model
+
+    model = load_model(check_encoder=False)
+    keep = float(model.decoding.get("keep", 0.0))
+    assert all(d["score"] >= keep - 1e-4 for d in example_report.stop["techniques"])
+    assert len(model.taggers) >= 1

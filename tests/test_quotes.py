@@ -142,3 +142,53 @@ def test_brat_files_and_jsonl_give_the_same_gold():
     assert norm(from_jsonl) == norm(from_brat)
     doc = next(d for d in from_brat if d.name.startswith("politico_2016-09-22_house-panel"))
     assert any(len(a.content) == 2 for a in doc.attributions)  # "Content2": a content in two pieces
+
+
+def test_candidates_include_object_with_complement_and_clipped_clause():
+    from newssift.claims.quote_structure import ParsedArticle, content_candidates
+    from newssift.nlp import get_nlp
+
+    nlp = get_nlp()
+    doc = nlp("As for Mr. Bloomberg, Forbes put his net worth at $45 billion.")
+    article = ParsedArticle(doc)
+    put = next(t for t in doc if t.text == "put")
+    texts = {c.kind: doc.text[c.spans[0][0]:c.spans[-1][1]] for c in content_candidates(article, put)}
+    assert texts.get("right") == "his net worth at $45 billion"
+
+    doc = nlp("Clark said Brooks had begun making calls to committee members - there are two from each "
+              "district - but said the outcome was still up in the air.")
+    said = doc[1]
+    texts = {c.kind: doc.text[c.spans[0][0]:c.spans[-1][1]] for c in content_candidates(ParsedArticle(doc), said)}
+    assert "Brooks had begun making calls to committee members" in texts.values()
+
+
+def test_parse_vectors_feed_the_models_and_survive_the_parse_cache(tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from newssift.claims.polnear import parsed_split
+    from newssift.claims.quote_extraction import (ARTEFACT_DIR, MODEL_FILE, LearnedExtractor, cue_slots,
+                                                  slots_vector, token_tensor)
+    from newssift.nlp import get_nlp
+
+    split = tmp_path / "dev"
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    names = sorted(p.stem for p in (DATA / "dev" / "text").glob("*.txt"))[:2]
+    for name in names:
+        shutil.copy(DATA / "dev" / "text" / f"{name}.txt", split / "text")
+        for ann in (DATA / "dev" / "attributions").glob(f"{name}_*.ann"):
+            shutil.copy(ann, split / "attributions")
+    fresh = parsed_split(split, tmp_path / "cache")
+    cached = parsed_split(split, tmp_path / "cache")  # read back from the DocBin + tensor cache
+    for (_, a), (_, b) in zip(fresh, cached):
+        assert b.tensor.shape == a.tensor.shape and b.tensor.shape[1] > 0
+        assert np.allclose(a.tensor, b.tensor, atol=1e-2)
+    doc = cached[0][1]
+    assert token_tensor(doc).any()
+    bare = get_nlp().make_doc("He said so.")  # no parse: no vectors, zeros instead of a crash
+    assert not token_tensor(bare).any()
+    model = LearnedExtractor.load(ARTEFACT_DIR / MODEL_FILE)
+    verb = next(t for t in doc if t.pos_ == "VERB")
+    assert model.cue_model.dense is not None and len(model.cue_model.dense) == len(slots_vector(token_tensor(doc), cue_slots(verb)))

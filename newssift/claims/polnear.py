@@ -116,10 +116,13 @@ def parsed_split(split_dir: str | Path, cache_dir: str | Path | None = None):
     """(PolnearDoc, spaCy Doc) pairs for a split, the parses cached as a DocBin.
 
     The cache is keyed by the article names, the texts' total length and the spaCy model's name
-    and version, so a changed folder or model is parsed again."""
+    and version, so a changed folder or model is parsed again. A DocBin keeps no ``doc.tensor``
+    (the parse's token vectors, features of the quote models), so the tensors are cached beside
+    it (float16, one array per article) and put back on the loaded Docs."""
     import hashlib
     import sys
 
+    import numpy as np
     from spacy.tokens import DocBin
 
     from newssift.nlp import get_nlp
@@ -134,8 +137,12 @@ def parsed_split(split_dir: str | Path, cache_dir: str | Path | None = None):
     cache = Path(cache_dir) if cache_dir else settings.cache_dir() / "quotes"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"{split_dir.name}-{key}.spacy"
-    if path.exists():
+    tensor_path = cache / f"{split_dir.name}-{key}.tensors.npz"
+    if path.exists() and tensor_path.exists():
         parsed = list(DocBin().from_bytes(path.read_bytes()).get_docs(nlp.vocab))
+        with np.load(tensor_path) as tensors:
+            for doc, spacy_doc in zip(docs, parsed):
+                spacy_doc.tensor = tensors[doc.name].astype(np.float32)
     else:
         print(f"parsing {len(docs)} articles of {split_dir} (cached in {path})", file=sys.stderr)
         parsed = list(nlp.pipe((d.text for d in docs), batch_size=8))
@@ -143,4 +150,6 @@ def parsed_split(split_dir: str | Path, cache_dir: str | Path | None = None):
         for p in parsed:
             bin_.add(p)
         path.write_bytes(bin_.to_bytes())
+        with open(tensor_path, "wb") as handle:
+            np.savez(handle, **{d.name: p.tensor.astype(np.float16) for d, p in zip(docs, parsed)})
     return list(zip(docs, parsed))

@@ -4,7 +4,8 @@ Both walk the same candidates (``quote_structure``): every verb-like token may b
 offers a few content spans, and the speaker is the cue's subject (or the object of "according
 to", the owner of "statement"). The rule baseline takes speech verbs and a fixed order of content
 kinds; the learned extractor scores cues and contents with two logistic regressions trained on
-PolNeAR (``train_quotes``), stored as plain JSON weights so analysis needs no scikit-learn.
+PolNeAR (``train_quotes``) over parse features and the parse's own token vectors, stored as
+plain JSON weights so analysis needs no scikit-learn.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from newssift.claims.quote_structure import (Candidate, ParsedArticle, content_candidates, cue_tokens,
                                              is_cue_candidate, source_of, speaker_tokens, _is_quote)
@@ -119,8 +122,9 @@ def cue_features(article: ParsedArticle, tok) -> list[str]:
     return feats
 
 
-def content_features(article: ParsedArticle, tok, cand: Candidate) -> list[str]:
-    """Features of one content candidate for a cue: how it was found and what it looks like."""
+def content_features(article: ParsedArticle, tok, cand: Candidate, cands: list[Candidate] = ()) -> list[str]:
+    """Features of one content candidate for a cue: how it was found, what it looks like, and
+    how it compares with the cue's other candidates (longest, shortest, the one quotation)."""
     doc = article.doc
     first, last = cand.tokens[0], cand.tokens[-1]
     n = len(cand.tokens)
@@ -139,28 +143,109 @@ def content_features(article: ParsedArticle, tok, cand: Candidate) -> list[str]:
         f"has_verb={has_verb}", f"kind|has_verb={kind}|{has_verb}", f"first={doc[first].lower_}",
         f"same_sentence={in_sentence}", f"side={side}", f"lexicon={tok.lower_ in SPEECH_VERBS}",
         f"kind|first_pos={kind}|{doc[first].pos_}",
-    ]
+        f"kind|last={kind}|{doc[last].lower_ if doc[last].is_punct else doc[last].pos_}",
+    ] + _relative_features(article, tok, cand, cands)
+
+
+def _relative_features(article: ParsedArticle, tok, cand: Candidate, cands) -> list[str]:
+    kind, n = cand.kind, len(cand.tokens)
+    feats = []
+    if cands:
+        lengths = sorted(len(c.tokens) for c in cands)
+        rank = "longest" if n == lengths[-1] else ("shortest" if n == lengths[0] else "middle")
+        feats += [f"rank={rank}", f"kind|rank={kind}|{rank}", f"n_cands={min(len(cands), 6)}"]
+        kinds = {c.kind for c in cands}
+        for other in ("quote", "ccomp", "quote-continued"):
+            if other in kinds and other != kind:
+                feats.append(f"kind|also={kind}|{other}")
+    start, end = cand.spans[0][0], cand.spans[-1][1]
+    quotes = [article.quotes[q] for q in article.quotes_between(start, end)]
+    covered = sum(1 for s, e in quotes if start <= s + 1 and e - 1 <= end)
+    inside = any(s <= start and end <= e for s, e in quotes)
+    feats += [f"covers_quotes={min(covered, 2)}", f"inside_quote={inside}", f"kind|inside_quote={kind}|{inside}"]
+    sents = 1 + (article.sentence_of[cand.tokens[0]] != article.sentence_of[cand.tokens[-1]])
+    feats.append(f"kind|sents={kind}|{sents}")
+    return feats
+
+
+# The parse's own contextual token vectors (spaCy's tok2vec output, ``doc.tensor``): they come
+# with the shared parse at no cost and tell a cue's sense in context ("found that" in a report vs
+# "found the keys"), which the sparse word features cannot for rare cues.
+def token_tensor(doc) -> np.ndarray:
+    """The parse's token vectors as float32 (zeros when the Doc carries none, or vectors of
+    another width than the models were trained on)."""
+    tensor = getattr(doc, "tensor", None)
+    if tensor is None or getattr(tensor, "ndim", 0) != 2 or tensor.shape != (len(doc), TENSOR_WIDTH):
+        return np.zeros((len(doc), TENSOR_WIDTH), dtype=np.float32)
+    return np.asarray(tensor, dtype=np.float32)
+
+
+TENSOR_WIDTH = 96
+
+
+def cue_slots(tok) -> tuple[int, ...]:
+    """The tokens whose vectors describe a cue candidate: itself, its syntactic head, its subject
+    and its first complement (-1 where there is none)."""
+    subject = next((c.i for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), -1)
+    complement = next((c.i for c in tok.children if c.dep_ in ("ccomp", "xcomp", "dobj", "prep")), -1)
+    return tok.i, tok.head.i, subject, complement
+
+
+def content_slots(n_tokens: int, cand: Candidate) -> tuple[int, ...]:
+    """The tokens whose vectors describe a content candidate: its first and last tokens and the
+    tokens just outside it, which tell where a content may start and stop (-1 past the text)."""
+    first, last = cand.tokens[0], cand.tokens[-1]
+    return first, last, first - 1, last + 1 if last + 1 < n_tokens else -1
+
+
+def slots_vector(tensor: np.ndarray, slots: tuple[int, ...]) -> np.ndarray:
+    """The slots' vectors side by side (zeros for -1): the dense features of training."""
+    zero = np.zeros(tensor.shape[1], dtype=np.float32)
+    return np.concatenate([tensor[i] if i >= 0 else zero for i in slots])
+
+
+class DenseScorer:
+    """The dense part of a model's score for every token slot of one article, computed with one
+    matrix product per article instead of one dot product per candidate."""
+
+    def __init__(self, model: "LinearModel", tensor: np.ndarray):
+        if model.dense is None:
+            self.per_token = None
+        else:
+            self.per_token = tensor @ model.dense.reshape(-1, tensor.shape[1]).T  # (n_tokens, n_slots)
+
+    def __call__(self, slots: tuple[int, ...]) -> float:
+        if self.per_token is None:
+            return 0.0
+        return float(sum(self.per_token[i, j] for j, i in enumerate(slots) if i >= 0))
 
 
 # -- scoring ----------------------------------------------------------------------------------------
 class LinearModel:
-    """A logistic regression read from plain weights: {feature: weight}, bias, threshold."""
+    """A logistic regression read from plain weights: {feature: weight} for binary features, a
+    weight vector for dense ones, bias, threshold."""
 
-    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5):
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5,
+                 dense: list[float] | None = None):
         self.weights = weights
         self.bias = bias
         self.threshold = threshold
+        self.dense = np.asarray(dense, dtype=np.float32) if dense is not None else None
 
-    def probability(self, feats: list[str]) -> float:
-        z = self.bias + sum(self.weights.get(f, 0.0) for f in feats)
+    def probability(self, feats: list[str], dense_score: float = 0.0) -> float:
+        """P(yes) from the binary features and the dense part of the score (``DenseScorer``)."""
+        z = self.bias + dense_score + sum(self.weights.get(f, 0.0) for f in feats)
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     def to_dict(self) -> dict:
-        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold}
+        data = {"weights": self.weights, "bias": self.bias, "threshold": self.threshold}
+        if self.dense is not None:
+            data["dense"] = [round(float(w), 5) for w in self.dense]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "LinearModel":
-        return cls(data["weights"], data["bias"], data.get("threshold", 0.5))
+        return cls(data["weights"], data["bias"], data.get("threshold", 0.5), data.get("dense"))
 
 
 def _dedupe(found: list[Attribution]) -> list[Attribution]:
@@ -289,17 +374,21 @@ class LearnedExtractor:
 
     def extract(self, spacy_doc) -> list[Attribution]:
         article = ParsedArticle(spacy_doc)
+        tensor = token_tensor(spacy_doc)
+        cue_dense, content_dense = DenseScorer(self.cue_model, tensor), DenseScorer(self.content_model, tensor)
         found = []
         for tok in spacy_doc:
             if not is_cue_candidate(tok):
                 continue
-            p_cue = self.cue_model.probability(cue_features(article, tok))
+            p_cue = self.cue_model.probability(cue_features(article, tok), cue_dense(cue_slots(tok)))
             if p_cue < self.cue_model.threshold:
                 continue
             cands = content_candidates(article, tok)
             if not cands:
                 continue
-            scored = [(self.content_model.probability(content_features(article, tok, c)), c) for c in cands]
+            scored = [(self.content_model.probability(content_features(article, tok, c, cands),
+                                                      content_dense(content_slots(len(spacy_doc), c))), c)
+                      for c in cands]
             p_content, best = max(scored, key=lambda x: x[0])
             if p_content < self.content_model.threshold:
                 continue

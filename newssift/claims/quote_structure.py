@@ -22,6 +22,9 @@ MIN_QUOTE_WORDS = 4
 CONTENT_CHILD_DEPS = ("ccomp", "xcomp", "dobj", "advcl", "csubj", "oprd", "acomp", "attr", "conj",
                       "parataxis", "prep", "pobj", "nsubj", "npadvmod", "acl", "relcl")
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
+# Dependents to the right of a cue that are not part of what it attributes.
+RIGHT_SKIP_DEPS = ("punct", "cc", "conj", "advcl", "parataxis", "agent", "relcl", "npadvmod", "mark")
+CLAUSE_BREAKS = frozenset({"-", "--", "—", "–", ";", "(", "[", ":"})
 # Relative pronouns: the speaker is the noun the clause hangs on.
 RELATIVE = {"who", "that", "which", "whom"}
 
@@ -105,6 +108,10 @@ class ParsedArticle:
                 for t in span:
                     self.token_quote[t.i] = qi
         self.paragraph_of = _paragraph_ids(doc)
+        # sentence number of each token, read once (Token.sent walks the sentence every time)
+        self.sentence_of = [0] * len(doc)
+        for number, sent in enumerate(doc.sents):
+            self.sentence_of[sent.start:sent.end] = [number] * (sent.end - sent.start)
         self._starts = [s for s, _ in self.quotes]
         self._longest = max((e - s for s, e in self.quotes), default=0)
 
@@ -249,6 +256,29 @@ def content_candidates(article: ParsedArticle, cue) -> list[Candidate]:
     if cue.lower_ == "according":
         drop.update(cue_subtree)
     add("sentence-rest", [t.i for t in sent if t.i not in drop])
+    # everything the cue governs to its right ("put | his net worth at $45 billion", "proclaims |
+    # the article a “terrific piece”"): object and complement together
+    right = [t.i for child in cue.children if child.i > cue.i and child.dep_ not in RIGHT_SKIP_DEPS
+             for t in child.subtree]
+    if len([c for c in cue.children if c.i > cue.i and c.dep_ not in RIGHT_SKIP_DEPS]) > 1:
+        add("right", right)
+    for child in cue.children:
+        # a complement running on past a dash, semicolon or bracket: the words before it
+        if child.dep_ in ("ccomp", "dobj", "xcomp") and child.i > cue.i:
+            subtree = [t.i for t in child.subtree]
+            # the break may hang outside the clause's own tokens: look at every position in its stretch
+            cut = next((i for i in range(subtree[0] + 1, subtree[-1] + 1) if doc[i].text in CLAUSE_BREAKS), None)
+            if cut is not None:
+                add(child.dep_ + "-clipped", [i for i in subtree if i < cut])
+    if cue.lower_ == "according" and cue.head.i != cue.i:
+        # "While X, according to Y, Z": the main clause only, without the clauses hanging on it
+        head = cue.head
+        side = set(cue_subtree)
+        for child in head.children:
+            if child.dep_ in ("advcl", "conj", "cc", "parataxis") and child.i != cue.i:
+                side.update(t.i for t in child.subtree)
+        main = [t.i for t in head.subtree if t.i not in side]
+        add("head-according-main", main)
     # quotations: one in the cue's sentence or just around it, continued by the quoted
     # sentences that follow it in the same paragraph
     for qi in _quotes_near(article, cue):

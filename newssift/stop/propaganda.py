@@ -164,6 +164,63 @@ def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -
     return np.concatenate([pooled, p_mean, p_max, extra]).astype(np.float32)
 
 
+def decode_signal(probs: np.ndarray, decoding: dict) -> np.ndarray:
+    """Per token, the signal spans are decoded from (see decode_spans)."""
+    mix = float(decoding.get("mix", 0.0))
+    return (1.0 - mix) * probs[:, -1] + mix * probs[:, :-1].max(axis=1) if mix else probs[:, -1]
+
+
+N_RESCORE_FEATURES = 22 + len(TECHNIQUES)
+
+
+def rescore_features(text: str, encoded, probs: np.ndarray, spans, tech_probs: np.ndarray,
+                     decoding: dict) -> np.ndarray:
+    """Features of candidate spans for the re-scorer that rejects weak ones: how sure the tagger is
+    inside and just outside the span, length, repetition, capitals, quotes, and the technique
+    classifier's probabilities (some techniques are found more reliably than others)."""
+    if not spans:
+        return np.zeros((0, N_RESCORE_FEATURES), np.float32)
+    signal = decode_signal(probs, decoding) if len(probs) else np.zeros(0, np.float32)
+    threshold = float(decoding.get("threshold", 0.5))
+    lower = text.lower()
+    rows = []
+    for (s, e), tp in zip(spans, tech_probs):
+        idx = encoded.tokens_in(s, e)
+        sig = signal[idx] if len(idx) else np.zeros(1, np.float32)
+        anyp = probs[idx, -1] if len(idx) else np.zeros(1, np.float32)
+        before = float(signal[idx[0] - 1]) if len(idx) and idx[0] > 0 else 0.0
+        after = float(signal[idx[-1] + 1]) if len(idx) and idx[-1] + 1 < len(signal) else 0.0
+        phrase = text[s:e].strip().lower()
+        n_words = max(1, len(phrase.split()))
+        repeats = max(0, lower.count(phrase) - 1) if len(phrase) >= 2 else 0
+        words = re.findall(r"\w{4,}", phrase)
+        word_repeats = max([len(re.findall(r"\b" + re.escape(w) + r"\b", lower)) - 1 for w in words] + [0])
+        caps = sum(1 for w in text[s:e].split() if w[:1].isupper()) / n_words
+        around = text[max(0, s - 1):s] + text[e:e + 1]
+        tp = np.asarray(tp, np.float32)
+        entropy = float(-(tp * np.log(tp + 1e-9)).sum())
+        rows.append(np.concatenate([[
+            float(sig.mean()), float(sig.max()), float(sig.min()), float((sig >= threshold).mean()),
+            float(anyp.mean()), float(anyp.max()), before, after,
+            math.log1p(e - s), math.log1p(n_words), float(n_words == 1), float(n_words >= 10),
+            math.log1p(repeats), float(repeats > 0), math.log1p(word_repeats),
+            caps, float(any(q in phrase for q in _QUOTES)), float(any(q in around for q in _QUOTES)),
+            float("!" in phrase), float("?" in phrase), float(tp.max()), entropy], tp]))
+    return np.asarray(rows, np.float32)
+
+
+def tc_predict(tc: dict, feats: np.ndarray) -> np.ndarray:
+    """(n, 14) technique probabilities from span features (logistic regression)."""
+    z = (feats - tc["tc_mean"]) / tc["tc_scale"]
+    return _softmax(z @ tc["tc_coef"].T + tc["tc_intercept"]).astype(np.float32)
+
+
+def rescore_predict(rescorer: dict, feats: np.ndarray) -> np.ndarray:
+    """(n,) probability that each candidate span lies mostly inside an annotated span."""
+    z = (feats - rescorer["rs_mean"]) / rescorer["rs_scale"]
+    return _sigmoid(z @ rescorer["rs_coef"] + rescorer["rs_intercept"][0]).astype(np.float32)
+
+
 def tagger_inputs(states: np.ndarray) -> np.ndarray:
     """Each token's state beside its left and right neighbours' (zeros at the ends): (n, 3 * 384)."""
     pad = np.zeros((1, states.shape[1]), np.float32)
@@ -174,24 +231,51 @@ def tagger_inputs(states: np.ndarray) -> np.ndarray:
 
 def tagger_forward(tagger: dict, states: np.ndarray) -> np.ndarray:
     """(n, 15) probabilities: 14 techniques, then "any technique"."""
+    if "in_W" in tagger:
+        return conv_tagger_forward(tagger, states)
     hidden = np.maximum(tagger_inputs(states) @ tagger["W1"].T + tagger["b1"], 0.0)
     return _sigmoid(hidden @ tagger["W2"].T + tagger["b2"]).astype(np.float32)
 
 
-class PropagandaModel:
-    """The numpy head: tagger weights, technique classifier, decoding settings."""
+def conv_tagger_forward(tagger: dict, states: np.ndarray) -> np.ndarray:
+    """The dilated-convolution tagger (see models.propaganda_tagger): (n, 15) probabilities."""
+    h = np.maximum(states @ tagger["in_W"] + tagger["in_b"], 0.0)
+    n = len(h)
+    for k, d in enumerate(int(x) for x in tagger["dilations"]):
+        # kernel 3 with dilation d: each token reads itself and the tokens d before and after it
+        padded = np.concatenate([np.zeros((d, h.shape[1]), h.dtype), h, np.zeros((d, h.shape[1]), h.dtype)])
+        taps = np.concatenate([padded[0:n], padded[d:d + n], padded[2 * d:2 * d + n]], axis=1)
+        h = h + np.maximum(taps @ tagger[f"conv{k}_W"] + tagger[f"conv{k}_b"], 0.0)
+    return _sigmoid(h @ tagger["out_W"] + tagger["out_b"]).astype(np.float32)
 
-    def __init__(self, tagger: dict, tc: dict | None, decoding: dict, fingerprint: str):
-        self.tagger = {k: np.asarray(v, np.float32) for k, v in tagger.items()}
+
+def ensemble_forward(taggers: list[dict], states: np.ndarray) -> np.ndarray:
+    """Mean probabilities of several taggers (the fold models)."""
+    return np.mean([tagger_forward(t, states) for t in taggers], axis=0).astype(np.float32)
+
+
+class PropagandaModel:
+    """The numpy head: tagger weights (one tagger or an ensemble), technique classifier, span
+    decoding settings and an optional re-scorer that rejects weak candidate spans."""
+
+    def __init__(self, tagger, tc: dict | None, decoding: dict, fingerprint: str, rescorer: dict | None = None):
+        taggers = tagger if isinstance(tagger, list) else [tagger]
+        self.taggers = [{k: np.asarray(v, np.int64 if k == "dilations" else np.float32) for k, v in t.items()}
+                        for t in taggers]
         self.tc = tc
         self.decoding = decoding
         self.fingerprint = fingerprint
+        self.rescorer = rescorer
+
+    @property
+    def tagger(self) -> dict:
+        return self.taggers[0]
 
     # -- pieces ---------------------------------------------------------------------------------
     def token_probs(self, encoded) -> np.ndarray:
         if len(encoded) == 0:
             return np.zeros((0, len(TECHNIQUES) + 1), np.float32)
-        return tagger_forward(self.tagger, encoded.token_states)
+        return ensemble_forward(self.taggers, encoded.token_states)
 
     def technique_probs(self, text: str, encoded, probs: np.ndarray, spans) -> np.ndarray:
         """(n_spans, 14) probabilities of each technique."""
@@ -200,8 +284,7 @@ class PropagandaModel:
         feats = np.stack([span_features(text, encoded, probs, s, e) for s, e in spans])
         if self.tc is None:  # no classifier yet: the tagger's mean technique probabilities
             return _softmax(np.log(feats[:, 384:384 + len(TECHNIQUES)] + 1e-6))
-        z = (feats - self.tc["tc_mean"]) / self.tc["tc_scale"]
-        return _softmax(z @ self.tc["tc_coef"].T + self.tc["tc_intercept"]).astype(np.float32)
+        return tc_predict(self.tc, feats)
 
     # -- what the evaluation and the head call -----------------------------------------------------
     def classify_spans(self, text: str, spans, encoded=None) -> list[list[str]]:
@@ -219,10 +302,19 @@ class PropagandaModel:
         text = encoded.text
         probs = self.token_probs(encoded)
         found = decode_spans(text, encoded, probs, self.decoding)
-        tech = self.technique_probs(text, encoded, probs, [(s, e) for s, e, _ in found])
+        spans = [(s, e) for s, e, _ in found]
+        tech = self.technique_probs(text, encoded, probs, spans)
+        scores = np.asarray([score for _, _, score in found], np.float32)
+        keep = np.ones(len(found), bool)
+        if self.rescorer is not None and found:
+            # the re-scorer's probability that the span is right is the span's score
+            scores = rescore_predict(self.rescorer, rescore_features(text, encoded, probs, spans, tech, self.decoding))
+            keep = scores >= float(self.decoding.get("keep", 0.0))
         lower = text.lower()
         out = []
-        for (s, e, score), row in zip(found, tech):
+        for (s, e, _), row, score, kept in zip(found, tech, scores, keep):
+            if not kept:
+                continue
             k = int(np.argmax(row))
             technique = TECHNIQUES[k]
             explanation = f"{LABELS[technique]}: {EXPLANATIONS[technique]}"
@@ -254,8 +346,19 @@ def load_model(directory: Path = ARTEFACT_DIR, check_encoder: bool = True) -> Pr
     config = json.loads(config_file.read_text(encoding="utf-8"))
     z = np.load(head_file)
     tc = {k: z[k].astype(np.float32) for k in ("tc_mean", "tc_scale", "tc_coef", "tc_intercept")}
-    tagger = {k: z[k] for k in ("W1", "b1", "W2", "b2")}
-    model = PropagandaModel(tagger, tc, config["decoding"], config["encoder_fingerprint"])
+    rescorer = ({k: z[k].astype(np.float32) for k in ("rs_mean", "rs_scale", "rs_coef", "rs_intercept")}
+                if "rs_coef" in z.files else None)
+    if "W1" in z.files:  # a single per-token tagger
+        taggers = [{k: z[k] for k in ("W1", "b1", "W2", "b2")}]
+    else:  # an ensemble: keys "tagger<k>/<weight>"
+        taggers = []
+        for key in z.files:
+            if key.startswith("tagger"):
+                k, name = key[len("tagger"):].split("/", 1)
+                while len(taggers) <= int(k):
+                    taggers.append({})
+                taggers[int(k)][name] = z[key]
+    model = PropagandaModel(taggers, tc, config["decoding"], config["encoder_fingerprint"], rescorer)
     if check_encoder:
         from newssift.models.encoder import get_encoder
 
