@@ -47,6 +47,9 @@ def env(tmp_path_factory):
         records = ct.read_collection(SNOPES / "vclaims.jsonl")
         chosen = [r for r in records if r["vclaim_id"] in wanted]
         chosen += [r for r in records if r["vclaim_id"] not in wanted][::len(records) // N_OTHERS][:N_OTHERS]
+        # every fact-check about Putin: the example article's neighbourhood, wrong matches included
+        have = {r["vclaim_id"] for r in chosen}
+        chosen += [r for r in records if "Putin" in r["vclaim"] and r["vclaim_id"] not in have]
         coll = home / "slice.jsonl"
         coll.write_text("".join(json.dumps(r) + "\n" for r in chosen), encoding="utf-8")
         db = f"sqlite:///{home / 'facts.db'}"
@@ -136,6 +139,51 @@ def test_head_on_the_example_article(env):
         assert {"claim", "verdict", "verdict_normalised", "publisher", "url", "date"} <= set(m["factcheck"])
     schema = json.loads((Path(__file__).resolve().parents[1] / "newssift" / "schema" / "report.schema.json").read_text())
     jsonschema.validate(report.to_dict(), schema)
+
+
+@pytest.mark.xfail(reason="known wrong match (issue 6): the re-ranker scores Obama's 2012 congratulation of Putin "
+                          "0.87 for Putin's 2016 one; the year and subject features get no weight on CheckThat!",
+                   strict=False)
+def test_example_article_gets_no_wrong_match(env):
+    """Putin's 2016 congratulation of Trump is not Obama's 2012 congratulation of Putin, however
+    close the wording: the fact-check about the latter must stay below the threshold."""
+    from newssift.ingest.reader import read_input
+    from newssift.pipeline import Analyzer
+
+    article = read_input(str(EXAMPLE))
+    assert "Putin congratulated the US president-elect" in article.text
+    report = Analyzer(heads=["newssift.coverage.match:CoverageHead"], db_url=env["db"]).analyze(article)
+    shown = [m["factcheck"]["claim"] for m in report.coverage["matches"]]
+    assert not any("Obama congratulated" in claim for claim in shown), shown
+    # it is still the closest fact-check for that sentence: only the threshold keeps it out
+    from newssift.coverage.match import StoreMatcher
+
+    sentence = "Trump’s team has issued a statement saying Putin congratulated the US president-elect on his election victory."
+    closest = StoreMatcher(env["db"]).match([sentence], limit=1, threshold=0.0)[0]
+    assert "Obama congratulated" in closest[0]["factcheck"]["claim"]
+    assert closest[0]["similarity"] < report.coverage["threshold"]
+
+
+def test_model_of_another_encoder_is_refused(env, tmp_path, monkeypatch):
+    import dataclasses
+
+    from newssift.coverage.match import StoreMatcher
+    from newssift.coverage.model import MatchModel
+    from newssift.errors import ModelMissing
+    from newssift.pipeline import Analyzer
+
+    stale = dataclasses.replace(MatchModel.load(), fingerprint="0123456789abcdef")
+    with pytest.raises(ModelMissing, match="trained on encoder 0123456789abcdef.*newssift train coverage"):
+        StoreMatcher(env["db"], model=stale)
+    path = tmp_path / "matcher.json"
+    stale.save(path)
+    import newssift.coverage.model as model_module
+    from newssift.ingest.reader import read_input
+
+    monkeypatch.setattr(model_module, "ARTEFACT", path)
+    report = Analyzer(heads=["newssift.coverage.match:CoverageHead"], db_url=env["db"]).analyze(read_input(str(EXAMPLE)))
+    status = report.heads["coverage"]
+    assert status["status"] == "unavailable" and "newssift train coverage" in status["message"], status
 
 
 def test_evaluation_needs_only_the_collection_file(env, tmp_path):

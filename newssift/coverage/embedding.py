@@ -1,4 +1,5 @@
-"""Sentence embeddings for matching: the shared encoder at run time; for training and
+"""Sentence embeddings for matching: the shared encoder's base weights at run time (see
+`matching_encoder`); for training and
 benchmarks only, the base MiniLM weights through transformers when the encoder is not built.
 Embeddings are cached on disk, keyed by the encoder's fingerprint and the text."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -78,17 +80,44 @@ class BaseMiniLMEmbedder(Embedder):
         return out
 
 
-def shared_embedder() -> Embedder:
-    """The shared encoder; raises ModelMissing when it is not built."""
-    from newssift.models.encoder import get_encoder
+_MATCHING_ENCODER = None
+_MATCHING_LOCK = threading.Lock()
 
-    return SharedEncoderEmbedder(get_encoder())
+
+def matching_encoder():
+    """The encoder claim matching runs on: the shared encoder's base weights, without the
+    fine-tuned delta that the span and article heads share.
+
+    Why not the delta: it is tuned for propaganda spans, and on the CheckThat! dev queries the
+    matcher trained on it scores lower (2021-2B MAP@5 0.541 against 0.564 on the base; 2022-2A
+    0.961 against 0.958); and the fact-check index (about 1.6 KiB per fact-check) would have to
+    be re-embedded every time that delta is retrained. Claims are embedded on their own either
+    way (fact-checks were embedded on their own: like must meet like), so this costs memory for
+    a second ONNX session, not time per article."""
+    global _MATCHING_ENCODER
+    with _MATCHING_LOCK:
+        if _MATCHING_ENCODER is None:
+            from newssift.models.encoder import Encoder
+
+            try:
+                _MATCHING_ENCODER = Encoder(lora_path=None)
+            except ModelMissing:
+                raise
+            except (ImportError, OSError, ValueError) as exc:
+                raise ModelMissing(f"The encoder for claim matching could not be loaded: {exc}") from exc
+        return _MATCHING_ENCODER
+
+
+def matching_embedder() -> Embedder:
+    """Sentence embeddings for claim matching; raises ModelMissing when the encoder is missing."""
+    return SharedEncoderEmbedder(matching_encoder())
 
 
 def training_embedder() -> Embedder:
-    """The shared encoder if it loads, else the base weights (training and benchmarks only)."""
+    """The matching encoder if it loads, else the base weights through transformers (training
+    and benchmarks only; a model trained so is refused at analysis time: its fingerprint differs)."""
     try:
-        return shared_embedder()
+        return matching_embedder()
     except ModelMissing:
         return BaseMiniLMEmbedder()
 

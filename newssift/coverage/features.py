@@ -12,11 +12,13 @@ from newssift.coverage.bm25 import tokens
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 FEATURES = (
     "cosine", "cosine_context", "cosine_gap", "cosine_rrank", "bm25_scaled", "bm25_log", "bm25_rrank",
     "jaccard", "fc_coverage", "query_coverage", "number_overlap", "number_mismatch", "name_overlap",
     "length_ratio", "speaker_known", "speaker_match", "date_known", "date_gap_years", "date_after",
+    "year_conflict", "year_unstated", "subject_missing",
 )
 _TITLES = {"mr", "mrs", "ms", "dr", "president", "senator", "sen", "governor", "gov", "rep", "secretary",
            "vice", "former", "the", "jr", "sr"}
@@ -48,6 +50,19 @@ def _names(text: str) -> set[str]:
     return {w.lower() for w in _CAPITALISED.findall(text or "")}
 
 
+def _years(text: str) -> set[str]:
+    return set(_YEAR.findall(text or ""))
+
+
+def _subject(text: str) -> str | None:
+    """The first name in a fact-check's claim, lower-cased: usually who did or said the thing
+    checked ("President Obama congratulated Putin ..." -> "obama")."""
+    for word in _CAPITALISED.findall(text or ""):
+        if word.lower() not in _TITLES:
+            return word.lower()
+    return None
+
+
 def _rrank(values: np.ndarray) -> np.ndarray:
     order = np.argsort(-values, kind="stable")
     ranks = np.empty(len(values), dtype=np.float32)
@@ -71,6 +86,8 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
     qnum = _numbers(query)
     qnames = _names(query)
     qlen = max(1, len(qtok))
+    qyears = _years(query)
+    qwords = {w.lower() for w in re.findall(r"[A-Za-z]+", query or "")}
     top_bm25 = float(bm25.max()) if n else 0.0
     out[:, 0] = cosine
     out[:, 1] = cosine_context
@@ -101,4 +118,11 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
             out[i, 16] = 1.0
             out[i, 17] = max(-3.0, min(1.0, gap))
             out[i, 18] = float(gap > 30 / 365.25)
+        # a fact-check about another year or another person is about another event, however
+        # close the wording ("Obama congratulated Putin in 2012" for "Putin congratulated Trump")
+        dyears = _years(text)
+        out[i, 19] = float(bool(dyears and qyears and not (dyears & qyears)))
+        out[i, 20] = float(bool(dyears and not qyears))
+        subject = _subject(text)
+        out[i, 21] = float(subject is not None and subject not in qwords)
     return out

@@ -128,9 +128,9 @@ class FactcheckIndex:
 def ensure_index(db_url: str | None = None, embedder=None, progress: Callable[[str], None] | None = None) -> FactcheckIndex:
     """The up-to-date index of the store (built or extended now if needed)."""
     if embedder is None:
-        from newssift.coverage.embedding import shared_embedder
+        from newssift.coverage.embedding import matching_embedder
 
-        embedder = shared_embedder()
+        embedder = matching_embedder()
     folder = index_dir(db_url, embedder.fingerprint)
     n, top = store.state(db_url)
     idx = FactcheckIndex.open(folder, embedder.dim)

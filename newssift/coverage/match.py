@@ -60,10 +60,11 @@ class InMemoryMatcher:
     def from_records(cls, records: list[dict], embedder=None, model: MatchModel | None = None,
                      vectors: np.ndarray | None = None) -> "InMemoryMatcher":
         from newssift.coverage.checkthat import collection_text
-        from newssift.coverage.embedding import shared_embedder
+        from newssift.coverage.embedding import matching_embedder
 
         model = model or MatchModel.load()
-        embedder = embedder or shared_embedder()
+        embedder = embedder or matching_embedder()
+        model.check_encoder(embedder.fingerprint)
         texts = [collection_text(r) for r in records]
         if vectors is None:
             vectors = embedder.embed(texts)
@@ -129,12 +130,13 @@ class StoreMatcher:
     """Search over the installed fact-check store: the persisted ANN and BM25 indexes."""
 
     def __init__(self, db_url: str | None = None, model: MatchModel | None = None, embedder=None):
-        from newssift.coverage.embedding import shared_embedder
+        from newssift.coverage.embedding import matching_embedder
         from newssift.coverage.index import load_index
 
         self.db_url = db_url
         self.model = model or MatchModel.load()
-        self.embedder = embedder or shared_embedder()
+        self.embedder = embedder or matching_embedder()
+        self.model.check_encoder(self.embedder.fingerprint)  # before any index is built with it
         self.index = load_index(db_url, self.embedder)
 
     def match(self, texts: list[str], contexts: list[str] | None = None, limit: int = 5,

@@ -40,6 +40,7 @@ class Prepared:
         self.cvec = {q: cv[i] for i, q in enumerate(ids)}
         texts = [ct.collection_text(r) for r in task.collection]
         vectors = embedder.embed(texts)
+        self._candidates: dict = {}
         self.matcher = InMemoryMatcher([r["vclaim_id"] for r in task.collection], texts, vectors, embedder.embed, model,
                                        *record_speakers_dates(task.collection))
 
@@ -51,16 +52,31 @@ class Prepared:
                                         cvecs=np.stack([self.cvec[q] for q in qids]))
         return ranked, qrels
 
+    def candidates(self, split: str) -> tuple[dict, dict]:
+        """Per query: (candidate rows, their features). Candidates and features depend only on
+        the query projection, so they are computed once per projection and rescored cheaply
+        for every fusion weight and re-ranker tried."""
+        key = (split, id(self.matcher.model.projection))
+        if self._candidates.get("key") != key:
+            ranked, qrels = self.rank(split, "fusion", k=1, with_features=True)
+            self._candidates = {"key": key, "value": ({q: (cand, feats) for q, (_h, cand, feats) in ranked.items()}, qrels)}
+        return self._candidates["value"]
+
     def evaluate(self, split: str, method: str) -> dict:
-        ranked, qrels = self.rank(split, method)
-        return score_rankings({q: [h.record_id for h in hits] for q, hits in ranked.items()}, qrels)
+        from newssift.coverage.match import _top_k
+
+        found, qrels = self.candidates(split)
+        model = self.matcher.model
+        rankings = {q: [self.matcher.ids[cand[j]] for j in _top_k(model.score(feats, method), 5)]
+                    for q, (cand, feats) in found.items()}
+        return score_rankings(rankings, qrels)
 
 
 def _pairs(prep: Prepared, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate features, labels, and query group of every candidate of every query."""
-    ranked, qrels = prep.rank(split, "fusion", k=1, with_features=True)
+    found, qrels = prep.candidates(split)
     xs, ys, groups = [], [], []
-    for g, (qid, (_hits, cand, feats)) in enumerate(ranked.items()):
+    for g, (qid, (cand, feats)) in enumerate(found.items()):
         rel = qrels[qid]
         xs.append(feats)
         ys.append(np.array([prep.matcher.ids[j] in rel for j in cand], dtype=np.int8))
@@ -68,7 +84,20 @@ def _pairs(prep: Prepared, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
 
 
-def fit_reranker(model: MatchModel, preps: list[Prepared], split: str = "train", c: float = 1.0) -> None:
+def _negative_pairs(prep: Prepared, sentences: list[str], metas: list[dict] | None = None) -> np.ndarray:
+    """Candidate features of sentences that no fact-check matches (every candidate is wrong)."""
+    neg = {f"neg-{i}": t for i, t in enumerate(sentences)}
+    meta = {f"neg-{i}": m for i, m in enumerate(metas or [])}
+    vecs = prep.matcher.embed(sentences)
+    ranked = prep.matcher.rank_many(neg, method="fusion", k=1, with_features=True, qvecs=vecs, cvecs=vecs, meta=meta)
+    return np.concatenate([feats for _hits, _cand, feats in ranked.values()])
+
+
+def fit_reranker(model: MatchModel, preps: list[Prepared], split: str = "train", c: float = 1.0,
+                 negatives: list[str] | None = None, negative_meta: list[dict] | None = None) -> None:
+    """Logistic regression over candidate pairs. `negatives`: sentences without any fact-check,
+    searched in every collection; without them the re-ranker only learns which candidate is
+    best *relative* to the others, and scores the best of unrelated candidates high."""
     from sklearn.linear_model import LogisticRegression
 
     xs, ys = [], []
@@ -76,6 +105,10 @@ def fit_reranker(model: MatchModel, preps: list[Prepared], split: str = "train",
         x, y, _ = _pairs(prep, split)
         xs.append(x)
         ys.append(y)
+        if negatives:
+            xn = _negative_pairs(prep, negatives, negative_meta)
+            xs.append(xn)
+            ys.append(np.zeros(len(xn), dtype=np.int8))
     x, y = np.concatenate(xs), np.concatenate(ys)
     mean, scale = x.mean(0), x.std(0) + 1e-6
     lr = LogisticRegression(C=c, max_iter=2000)
@@ -120,9 +153,10 @@ def fit_projection(model: MatchModel, preps: list[Prepared], split: str = "train
     model.projection = w.detach().numpy().astype(float).round(6).tolist()
 
 
-def unmatched_sentences(root: str | None = None, n: int = 400) -> list[str]:
+def unmatched_sentences(root: str | None = None, n: int = 400, part: int = 0) -> list[str]:
     """Debate sentences that no fact-check should match: ClaimBuster's non-factual (-1) and
-    unimportant factual (0) sentences of eight words or more, a fixed spread-out sample."""
+    unimportant factual (0) sentences of eight words or more, a fixed spread-out sample.
+    `part` 0 (calibration) and 1 (re-ranker training) are disjoint samples."""
     import csv
 
     from newssift.coverage.experiments import data_dir
@@ -131,13 +165,30 @@ def unmatched_sentences(root: str | None = None, n: int = 400) -> list[str]:
     if not path.exists():
         return []
     with open(path, encoding="utf-8", newline="") as fh:
-        rows = [r["Text"] for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
-    step = max(1, len(rows) // n)
-    return rows[::step][:n]
+        rows = [r for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
+    step = max(2, len(rows) // n)
+    return [r["Text"] for r in rows[part * (step // 2)::step][:n]]
+
+
+def unmatched_meta(root: str | None = None, n: int = 400, part: int = 0) -> list[dict]:
+    """The debate date and speaker of each of `unmatched_sentences` (same arguments): matched
+    queries carry them, so negatives without them would let the date features tell the two
+    apart instead of the text."""
+    import csv
+
+    from newssift.coverage.experiments import data_dir
+
+    path = data_dir(root) / "checkworthy-claimbuster" / "crowdsourced.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
+    step = max(2, len(rows) // n)
+    return [{"date": r["File_id"][:10], "speaker": r["Speaker"]} for r in rows[part * (step // 2)::step][:n]]
 
 
 def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8,
-                        negatives: list[str] | None = None) -> dict:
+                        negatives: list[str] | None = None, negative_meta: list[dict] | None = None) -> dict:
     """The lowest re-ranker score above which the top-1 match is right at least `target` of
     the time, on dev queries searched against all collections together (a match from the
     other collection counts as wrong), plus `negatives`: sentences without any fact-check,
@@ -159,7 +210,8 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
     if negatives:
         neg = {f"neg-{i}": t for i, t in enumerate(negatives)}
         vecs = preps[0].matcher.embed(negatives)
-        ranked = merged.rank_many(neg, k=1, qvecs=vecs, cvecs=vecs)
+        meta = {f"neg-{i}": m for i, m in enumerate(negative_meta or [])}
+        ranked = merged.rank_many(neg, k=1, qvecs=vecs, cvecs=vecs, meta=meta)
         tops += [(hits[0].score, False) for hits in ranked.values() if hits]
     tops.sort(key=lambda t: -t[0])
     threshold, correct, best = 1.0, 0, None
@@ -179,13 +231,15 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
 
 def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
                    cache_dir: str | Path | None = None, projection: bool = True, epochs: int = 60,
-                   candidates: int = 30, c: float = 1.0) -> dict:
+                   candidates: int = 30, c: float = 1.0, train_negatives: int = 400,
+                   embedder=None) -> dict:
     from newssift import settings
     from newssift.coverage.embedding import CachedEmbedder, training_embedder
 
     t0 = time.process_time()
     root = str(data_dir) if data_dir else None
-    embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
+    if embedder is None:
+        embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
     model = MatchModel(fingerprint=embedder.fingerprint, candidates=candidates)
     preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
     _log(f"embedded with {embedder.fingerprint} ({time.process_time() - t0:.0f}s CPU)")
@@ -207,8 +261,11 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
     model.fusion_weight = best[1]
     _log(f"fusion weight {model.fusion_weight} (train MAP@5 {best[0]:.4f})")
 
-    fit_reranker(model, preps, "train", c=c)
-    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root))
+    fit_reranker(model, preps, "train", c=c,
+                 negatives=unmatched_sentences(root, train_negatives, part=1) if train_negatives else None,
+                 negative_meta=unmatched_meta(root, train_negatives, part=1) if train_negatives else None)
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root),
+                                      unmatched_meta(root))
     model.threshold = calibration["threshold"]
 
     metrics = {}
@@ -220,6 +277,7 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
                 metrics[f"{p.task.name}/{split}/{method}"] = p.evaluate(split, method)
     metrics.update(baseline)
     model.trained = {"date": time.strftime("%Y-%m-%d"), "metrics": metrics, "calibration": calibration,
+                     "train_negatives": train_negatives,
                      "cpu_seconds": round(time.process_time() - t0, 1)}
     path = Path(out) if out else ARTEFACT
     model.save(path)
@@ -240,12 +298,24 @@ def write_model_card(path: Path, model: MatchModel) -> None:
     path.write_text(f"""# Claim matching (coverage head)
 
 What it is: how newssift ranks published fact-checks for a claim. Candidates come from BM25
-(over claim + headline) and from the dense index of the shared encoder's sentence embeddings;
+(over claim + headline) and from the dense index of sentence embeddings by the shared encoder's
+base weights (without its fine-tuned delta: see `newssift.coverage.embedding.matching_encoder`);
 a linear map of the query embedding (learned, {'on' if model.projection else 'off'}), a fusion
 weight and a logistic-regression re-ranker over {len(model.features)} features
 ({', '.join(model.features)}) order them; a calibrated threshold decides what is shown.
+The re-ranker also learns from {t.get('train_negatives', 0)} ClaimBuster debate sentences that no fact-check matches
+(every candidate of theirs is a negative; a sample disjoint from the one used for the threshold):
+trained only on queries that all have a fact-check, it would learn which candidate is best
+*relative* to the others and score the best of unrelated candidates high. The negatives carry
+their debate's date and speaker, as matched queries do (without them the date features alone
+would tell negatives apart). The last three features flag a fact-check about another year or
+another person ("Obama congratulated Putin in 2012" for "Putin congratulated Trump"); on these
+data they get almost no weight.
 
-- Encoder fingerprint: `{model.fingerprint}` (retrain when the encoder changes)
+- Encoder fingerprint: `{model.fingerprint}`. The query projection, re-ranker and threshold only
+  hold for embeddings of this encoder: loading the model with another encoder fails with a clear
+  message (the coverage section reports "unavailable"), never scores silently. Retrain with
+  `newssift train coverage` when the encoder changes.
 - Data: CLEF CheckThat! 2022 Task 2A (tweets -> Snopes, train 997 queries) and 2021 Task 2B
   (debate sentences -> PolitiFact, train 472 queries), `../shared/data`.
 - Fusion weight of rescaled BM25: {model.fusion_weight} (chosen on train); candidates: {model.candidates} + {model.candidates}
@@ -273,7 +343,8 @@ def recalibrate(data_dir: str | Path | None = None, path: Path = ARTEFACT, cache
     model = MatchModel.load(path)
     embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
     preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
-    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root))
+    calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root),
+                                      unmatched_meta(root))
     model.threshold = calibration["threshold"]
     model.trained["calibration"] = calibration
     model.save(path)

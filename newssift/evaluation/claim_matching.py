@@ -73,9 +73,9 @@ def evaluate(queries: str | Path, qrels: str | Path, collection: str | Path, met
     print(f"claim matching: {len(texts)} queries, {len(records)} verified claims, method {method}",
           file=sys.stderr)
     from newssift import settings
-    from newssift.coverage.embedding import CachedEmbedder, shared_embedder
+    from newssift.coverage.embedding import CachedEmbedder, matching_embedder
 
-    embedder = CachedEmbedder(shared_embedder(), settings.cache_dir() / "coverage-embeddings")
+    embedder = CachedEmbedder(matching_embedder(), settings.cache_dir() / "coverage-embeddings")
     matcher = InMemoryMatcher.from_records(records, embedder=embedder)
     ranked = matcher.rank_many(texts, context=context, method=method, k=5, meta=meta)
     out = score_rankings({q: [r.record_id for r in hits] for q, hits in ranked.items()}, rels)
