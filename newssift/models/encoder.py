@@ -312,7 +312,13 @@ class Encoder:
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
         self.threads = threads or _physical_cores()
-        self.session = self._session(self.threads)
+        # the cores are used by concurrent single-threaded runs over smaller batches rather than by
+        # one multi-threaded run: faster for the encoder alone (4.1 against 3.7 articles/s on 2
+        # cores) and beside spaCy and the heads, and lighter on memory
+        self.parallel_runs = self.threads
+        self.batch_tokens = BATCH_TOKENS // (4 if self.parallel_runs > 1 else 1)
+        self._pool = None
+        self.session = self._session(1 if self.parallel_runs > 1 else self.threads)
 
     def _session(self, threads: int):
         import onnxruntime as ort
@@ -349,15 +355,17 @@ class Encoder:
         """Encoder states for token-id sequences (each already with [CLS] ... [SEP])."""
         out: list[np.ndarray | None] = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))  # length buckets
+        batches = []
         i = 0
         while i < len(order):
-            longest = len(windows[order[i]])
             j = i
-            while j < len(order) and len(windows[order[j]]) * (j - i + 1) <= BATCH_TOKENS:
-                longest = len(windows[order[j]])
+            while j < len(order) and len(windows[order[j]]) * (j - i + 1) <= self.batch_tokens:
                 j += 1
-            j = max(j, i + 1)
-            batch = order[i:j]
+            batches.append(order[i:max(j, i + 1)])
+            i = max(j, i + 1)
+
+        def run(batch: list[int]) -> None:
+            longest = max(len(windows[k]) for k in batch)
             ids = np.full((len(batch), longest), PAD_ID, dtype=np.int64)
             mask = np.zeros((len(batch), longest), dtype=np.int64)
             for row, k in enumerate(batch):
@@ -368,8 +376,22 @@ class Encoder:
             states = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
             for row, k in enumerate(batch):
                 out[k] = states[row, : len(windows[k])]
-            i = j
+
+        if self.parallel_runs > 1 and len(batches) > 1:
+            # one single-threaded run per core, each on its own batch: no fork-join barrier inside
+            # an operator, so a core briefly taken by spaCy or a head delays one run, not all
+            list(self._run_pool().map(run, batches))
+        else:
+            for batch in batches:
+                run(batch)
         return out  # type: ignore[return-value]
+
+    def _run_pool(self):
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self.parallel_runs, thread_name_prefix="newssift-ort")
+        return self._pool
 
     # -- public API -------------------------------------------------------------------------
     def tokenize(self, text: str) -> tuple[np.ndarray, np.ndarray]:
