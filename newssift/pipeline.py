@@ -99,9 +99,6 @@ class Analyzer:
         if pending is not None:
             yield from self._finish_batch(pending)
 
-    def _run_batch(self, articles: list[Article]) -> list[Report]:
-        return self._finish_batch(self._start_batch(articles))
-
     def _start_batch(self, articles: list[Article]) -> "_Batch":
         """Detect languages and queue the encoder pass (it runs in the background)."""
         heads = self.heads()

@@ -97,14 +97,9 @@ def matching_encoder():
     global _MATCHING_ENCODER
     with _MATCHING_LOCK:
         if _MATCHING_ENCODER is None:
-            from newssift.models.encoder import Encoder
+            from newssift.models.encoder import load_encoder
 
-            try:
-                _MATCHING_ENCODER = Encoder(lora_path=None)
-            except ModelMissing:
-                raise
-            except (ImportError, OSError, ValueError) as exc:
-                raise ModelMissing(f"The encoder for claim matching could not be loaded: {exc}") from exc
+            _MATCHING_ENCODER = load_encoder("encoder for claim matching", lora_path=None)
         return _MATCHING_ENCODER
 
 

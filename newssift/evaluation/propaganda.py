@@ -59,13 +59,12 @@ def _prf(p_sum: float, n_pred: int, r_sum: float, n_gold: int) -> dict:
     return {"precision": precision, "recall": recall, "f1": f1, "n_pred": n_pred, "n_gold": n_gold}
 
 
-def si_scores(pred: Mapping[str, Iterable[Interval]], gold: Mapping[str, Iterable[Interval]]) -> dict:
-    """Official SI precision/recall/F1 over articles (keys: article ids)."""
+def _pooled(groups: Iterable[tuple[Iterable[Interval], Iterable[Interval]]]) -> dict:
+    """Precision/recall/F1 pooled over (predicted, gold) groups, spans merged within each group."""
     p_sum = r_sum = 0.0
     n_pred = n_gold = 0
-    for art in set(pred) | set(gold):
-        p = merge_spans(pred.get(art, ()))
-        g = merge_spans(gold.get(art, ()))
+    for pred_spans, gold_spans in groups:
+        p, g = merge_spans(pred_spans), merge_spans(gold_spans)
         n_pred += len(p)
         n_gold += len(g)
         ps, rs = _credit(p, g)
@@ -74,27 +73,26 @@ def si_scores(pred: Mapping[str, Iterable[Interval]], gold: Mapping[str, Iterabl
     return _prf(p_sum, n_pred, r_sum, n_gold)
 
 
+def si_scores(pred: Mapping[str, Iterable[Interval]], gold: Mapping[str, Iterable[Interval]]) -> dict:
+    """Official SI precision/recall/F1 over articles (keys: article ids)."""
+    return _pooled((pred.get(art, ()), gold.get(art, ())) for art in set(pred) | set(gold))
+
+
 def full_scores(pred: Mapping[str, Iterable[tuple[int, int, str]]],
                 gold: Mapping[str, Iterable[tuple[int, int, str]]]) -> dict:
     """SI scored within each technique, pooled: a span is credited only where techniques agree."""
-    p_sum = r_sum = 0.0
-    n_pred = n_gold = 0
-    for art in set(pred) | set(gold):
-        by_tech_p: dict[str, list[Interval]] = defaultdict(list)
-        by_tech_g: dict[str, list[Interval]] = defaultdict(list)
-        for s, e, t in pred.get(art, ()):
-            by_tech_p[t].append((s, e))
-        for s, e, t in gold.get(art, ()):
-            by_tech_g[t].append((s, e))
-        for tech in set(by_tech_p) | set(by_tech_g):
-            p = merge_spans(by_tech_p.get(tech, ()))
-            g = merge_spans(by_tech_g.get(tech, ()))
-            n_pred += len(p)
-            n_gold += len(g)
-            ps, rs = _credit(p, g)
-            p_sum += ps
-            r_sum += rs
-    return _prf(p_sum, n_pred, r_sum, n_gold)
+    def groups():
+        for art in set(pred) | set(gold):
+            by_tech_p: dict[str, list[Interval]] = defaultdict(list)
+            by_tech_g: dict[str, list[Interval]] = defaultdict(list)
+            for s, e, t in pred.get(art, ()):
+                by_tech_p[t].append((s, e))
+            for s, e, t in gold.get(art, ()):
+                by_tech_g[t].append((s, e))
+            for tech in set(by_tech_p) | set(by_tech_g):
+                yield by_tech_p.get(tech, ()), by_tech_g.get(tech, ())
+
+    return _pooled(groups())
 
 
 def tc_scores(gold: Sequence[tuple[str, int, int, str]],

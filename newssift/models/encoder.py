@@ -439,17 +439,22 @@ _ENCODER: Encoder | None = None
 _ENCODER_LOCK = threading.Lock()
 
 
+def load_encoder(what: str, **kwargs) -> Encoder:
+    """An Encoder(**kwargs); a failure to load it is ModelMissing naming `what` it is for."""
+    try:
+        return Encoder(**kwargs)
+    except ModelMissing:
+        raise
+    except (ImportError, OSError, ValueError) as exc:
+        raise ModelMissing(f"The {what} could not be loaded: {exc}") from exc
+
+
 def get_encoder() -> Encoder:
     """The process-wide encoder (base weights + the shipped delta), loaded on first use."""
     global _ENCODER
     with _ENCODER_LOCK:
         if _ENCODER is None:
-            try:
-                _ENCODER = Encoder()
-            except ModelMissing:
-                raise
-            except (ImportError, OSError, ValueError) as exc:
-                raise ModelMissing(f"The shared encoder could not be loaded: {exc}") from exc
+            _ENCODER = load_encoder("shared encoder")
         return _ENCODER
 
 
@@ -460,4 +465,4 @@ def describe() -> dict:
             "base": str(enc.base_dir), "window": WINDOW, "overlap": OVERLAP}
 
 
-__all__ = ["Encoder", "EncodedText", "get_encoder", "base_model_dir", "build_onnx", "load_weights"]
+__all__ = ["Encoder", "EncodedText", "get_encoder", "load_encoder", "base_model_dir", "build_onnx", "load_weights"]

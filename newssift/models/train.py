@@ -488,6 +488,15 @@ def _fit_conv_head(train, valid, by_id, fingerprint: str, cache: Path) -> dict:
             "wall_seconds": round(time.time() - t0, 1), "cpu_seconds": round(time.process_time() - c0, 1)}
 
 
+def _cached_tagger(path: Path, states: dict, train: list) -> dict:
+    """The per-token tagger saved at `path`, else trained on `train`'s states and saved there."""
+    if path.is_file():
+        return dict(np.load(path))
+    tagger = train_tagger([states[a.id] for a in train], train)
+    np.savez(path, **tagger)
+    return tagger
+
+
 def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, finetune_seconds: float = 900.0,
                      retrain_encoder: bool = False) -> dict:
     """Rebuild the propaganda head (and, when asked or when none ships, the encoder's LoRA delta)
@@ -543,12 +552,8 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
         encode_seconds = time.time() - t_enc
         base_states = {a.id: load_states(a, base_cache) for a in articles}
 
-        tagger_cache = base_cache / "tagger.npz"  # reruns (e.g. after a later stage failed) reuse it
-        if tagger_cache.is_file():
-            tagger = dict(np.load(tagger_cache))
-        else:
-            tagger = train_tagger([base_states[a.id] for a in train], train)
-            np.savez(tagger_cache, **tagger)
+        # reruns (e.g. after a later stage failed) reuse it
+        tagger = _cached_tagger(base_cache / "tagger.npz", base_states, train)
         frozen = _fit_head(train, valid, base_states, tagger, base.fingerprint)
         frozen["fingerprint"] = base.fingerprint
         _say(f"frozen base encoder: {frozen['validation']}")
@@ -614,14 +619,10 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
         # fine-tuned jointly with the delta when that stage's cache is there, else a fresh one.
         base_fp = enc_mod.Encoder(lora_path=None).fingerprint
         tuned_tagger_file = cache_root / f"ptc-states-{base_fp}" / f"finetune-{int(finetune_seconds)}s" / "tagger.npz"
-        probe_cache = chosen_cache / "tagger.npz"
         if tuned_tagger_file.is_file():
             probe_tagger = dict(np.load(tuned_tagger_file))
-        elif probe_cache.is_file():
-            probe_tagger = dict(np.load(probe_cache))
         else:
-            probe_tagger = train_tagger([chosen_states[a.id] for a in train], train)
-            np.savez(probe_cache, **probe_tagger)
+            probe_tagger = _cached_tagger(chosen_cache / "tagger.npz", chosen_states, train)
         chosen = _fit_head(train, valid, chosen_states, probe_tagger, shipped.fingerprint)
         chosen["fingerprint"] = shipped.fingerprint
         _say(f"per-token head on the shipped encoder: {chosen['validation']}")

@@ -67,6 +67,9 @@ class HyperpartisanHead(Head):
 
     def load(self) -> None:
         self.artefact = load_artefact()
+        # the words block's vocabulary, for the words a reader is shown (sorting it is slow: once here)
+        words_block = next(b for b in self.artefact["model"].blocks if b.name == "words")
+        self.words_vocabulary = words_block.model[0].get_feature_names_out()
         self.encoder_fingerprint = None
         try:
             from newssift.models.encoder import get_encoder
@@ -156,7 +159,7 @@ class HyperpartisanHead(Head):
             return []
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        vocab = _feature_names(vectorizer)
+        vocab = self.words_vocabulary
         order = np.argsort(-contribution.data)
         out = []
         for k in order:
@@ -192,17 +195,6 @@ class HyperpartisanHead(Head):
 
             return [span_dict(text, m.start(), m.end()) for m in FIRST_SECOND_PERSON.finditer(text)][:limit]
         return [{"path": f"stop.hyperpartisan.style.{feature}"}]
-
-
-_FEATURE_NAMES: dict[int, np.ndarray] = {}
-
-
-def _feature_names(vectorizer) -> np.ndarray:
-    # building the vocabulary array sorts every term: once per loaded model, not once per article
-    key = id(vectorizer)
-    if key not in _FEATURE_NAMES:
-        _FEATURE_NAMES[key] = vectorizer.get_feature_names_out()
-    return _FEATURE_NAMES[key]
 
 
 def _sentence_index(doc: Doc, offset: int) -> int:
