@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from newssift.head import Doc, Head
+from newssift.stop.technique_labels import technique_label
 
 FALSE_VERDICT = re.compile(r"false|pants|fake|incorrect|misleading|wrong|fabricat|hoax|scam|unproven|mostly false",
                            re.I)
@@ -115,7 +116,7 @@ class SummaryHead(Head):
             counts = {k: v for k, v in counts.items() if k in ("Loaded_Language", "Name_Calling,Labeling")}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
         if top:
-            text += " (" + ", ".join(f"{k.replace('_', ' ').replace(',', ', ')} ×{v}" for k, v in top) + ")"
+            text += " (" + ", ".join(f"{technique_label(k)} ×{v}" for k, v in top) + ")"
         return {"text": text + ".", "kind": "techniques",
                 "evidence": [{"path": "stop.techniques"}] + [_span(t) for t in chosen[:MAX_SPANS]]}
 

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from newssift.report import SECTION_TITLES, SECTIONS, Report
+from newssift.stop.technique_labels import technique_label
 
 TECHNIQUE_COLOURS = {
     "Loaded_Language": "on dark_orange3",
@@ -35,9 +36,6 @@ def _console(to_string: bool) -> Console:
     return Console(soft_wrap=False, highlight=False)
 
 
-def technique_name(technique: str) -> str:
-    return technique.replace("_", " ").replace(",", " / ")
-
 
 def highlighted_article(report: Report) -> Text:
     text = Text(report.article.text)
@@ -62,12 +60,12 @@ def _stop(report: Report) -> list:
     if counts:
         table = Table("technique", "spans", title="Persuasion techniques", title_justify="left", box=None)
         for technique, count in sorted(counts.items(), key=lambda kv: -kv[1]):
-            table.add_row(Text(technique_name(technique), style=TECHNIQUE_COLOURS.get(technique, "")), str(count))
+            table.add_row(Text(technique_label(technique), style=TECHNIQUE_COLOURS.get(technique, "")), str(count))
         parts.append(table)
         for span in report.stop.get("techniques", [])[:40]:
             parts.append(Text.assemble(
                 ("  “", ""), (span["text"], "bold"), ("” ", ""),
-                (f"{technique_name(span['technique'])} {span['score']:.2f}", "dim"),
+                (f"{technique_label(span['technique'])} {span['score']:.2f}", "dim"),
                 (f" — {span['explanation']}" if span.get("explanation") else "", "dim")))
     elif report.heads.get("propaganda", {}).get("status") == "ok":
         parts.append(Text("No persuasion techniques found."))

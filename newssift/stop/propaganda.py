@@ -27,25 +27,10 @@ from newssift.article import span_dict
 from newssift.errors import ModelMissing
 from newssift.head import Doc, Head
 from newssift.models.ptc import TECHNIQUES
+from newssift.stop.technique_labels import LABELS
 
 ARTEFACT_DIR = Path(__file__).resolve().parents[1] / "models" / "artefacts" / "propaganda"
 
-LABELS = {
-    "Appeal_to_Authority": "Appeal to authority",
-    "Appeal_to_fear-prejudice": "Appeal to fear or prejudice",
-    "Bandwagon,Reductio_ad_hitlerum": "Bandwagon / reductio ad Hitlerum",
-    "Black-and-White_Fallacy": "Black-and-white fallacy",
-    "Causal_Oversimplification": "Causal oversimplification",
-    "Doubt": "Doubt",
-    "Exaggeration,Minimisation": "Exaggeration or minimisation",
-    "Flag-Waving": "Flag-waving",
-    "Loaded_Language": "Loaded language",
-    "Name_Calling,Labeling": "Name calling",
-    "Repetition": "Repetition",
-    "Slogans": "Slogan",
-    "Thought-terminating_Cliches": "Thought-terminating cliché",
-    "Whataboutism,Straw_Men,Red_Herring": "Whataboutism / straw man / red herring",
-}
 EXPLANATIONS = {
     "Appeal_to_Authority": "leans on who said it rather than on evidence that it is true.",
     "Appeal_to_fear-prejudice": "tries to win support by stirring fear of, or prejudice against, something.",

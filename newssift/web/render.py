@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newssift.report import SECTION_TITLES
+from newssift.stop.technique_labels import technique_label
 
 # One colour per PTC technique (light tints, dark text readable on each), in the schema's order.
 TECHNIQUE_COLORS = {
@@ -51,29 +52,6 @@ TECHNIQUE_CHART_COLORS = {
 OTHER_COLOR = "#e0e0e0"
 
 CSP_STANDALONE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-
-
-TECHNIQUE_LABELS = {
-    "Appeal_to_Authority": "Appeal to authority",
-    "Appeal_to_fear-prejudice": "Appeal to fear or prejudice",
-    "Bandwagon,Reductio_ad_hitlerum": "Bandwagon, reductio ad Hitlerum",
-    "Black-and-White_Fallacy": "Black-and-white fallacy",
-    "Causal_Oversimplification": "Causal oversimplification",
-    "Doubt": "Doubt",
-    "Exaggeration,Minimisation": "Exaggeration, minimisation",
-    "Flag-Waving": "Flag-waving",
-    "Loaded_Language": "Loaded language",
-    "Name_Calling,Labeling": "Name calling, labeling",
-    "Repetition": "Repetition",
-    "Slogans": "Slogans",
-    "Thought-terminating_Cliches": "Thought-terminating cliches",
-    "Whataboutism,Straw_Men,Red_Herring": "Whataboutism, straw men, red herring",
-}
-
-
-def technique_label(name: Any) -> str:
-    """"Name_Calling,Labeling" -> "Name calling, labeling" (an unknown name is shown as given)."""
-    return TECHNIQUE_LABELS.get(name) or str(name or "unknown").replace("_", " ")
 
 
 def technique_class(name: str) -> str:
