@@ -116,7 +116,7 @@ class SummaryHead(Head):
             counts = {k: v for k, v in counts.items() if k in ("Loaded_Language", "Name_Calling,Labeling")}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
         if top:
-            text += " (" + ", ".join(f"{technique_label(k)} ×{v}" for k, v in top) + ")"
+            text += " (" + "; ".join(f"{technique_label(k)} ×{v}" for k, v in top) + ")"  # labels hold commas
         return {"text": text + ".", "kind": "techniques",
                 "evidence": [{"path": "stop.techniques"}] + [_span(t) for t in chosen[:MAX_SPANS]]}
 
