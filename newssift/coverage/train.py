@@ -19,6 +19,8 @@ from newssift.coverage.model import ARTEFACT, METHODS, MatchModel
 from newssift.evaluation.claim_matching import score_rankings
 
 FUSION_GRID = [round(x, 2) for x in np.arange(0.0, 0.55, 0.05)]
+# the matching delta's training (newssift.coverage.finetune), chosen on 2022-2A dev
+FINETUNE = {"epochs": 2, "lr": 5e-4, "rank": 8, "alpha": 16.0, "batch": 32, "hard_k": 10, "with_2b": False}
 
 
 def _log(msg: str) -> None:
@@ -232,14 +234,31 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
 def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
                    cache_dir: str | Path | None = None, projection: bool = True, epochs: int = 60,
                    candidates: int = 30, c: float = 1.0, train_negatives: int = 400,
-                   embedder=None) -> dict:
+                   embedder=None, finetune: bool = True) -> dict:
+    """Everything claim matching learns, in order: the matching delta of the encoder (unless
+    `finetune` is false or an `embedder` is given), then, on embeddings of the encoder with that
+    delta, the query projection, the fusion weight, the re-ranker and the threshold."""
     from newssift import settings
-    from newssift.coverage.embedding import CachedEmbedder, training_embedder
+    from newssift.coverage.embedding import (CachedEmbedder, SharedEncoderEmbedder, reset_matching_encoder,
+                                             training_embedder)
 
     t0 = time.process_time()
     root = str(data_dir) if data_dir else None
+    cache = Path(cache_dir or settings.cache_dir() / "coverage-embeddings")
+    delta_stats = None
+    if finetune and embedder is None:
+        from newssift.coverage import finetune as ft
+        from newssift.models.encoder import load_encoder
+
+        # the delta lies next to the matcher it was trained with (in the package by default,
+        # where `matching_encoder` reads it)
+        delta_path = (Path(out).parent if out else ARTEFACT.parent) / ft.DELTA_FILE.name
+        delta_stats = ft.train_delta(root, cache, delta_path, **FINETUNE)
+        reset_matching_encoder()
+        embedder = CachedEmbedder(SharedEncoderEmbedder(load_encoder("encoder for claim matching",
+                                                                     lora_path=delta_path)), cache)
     if embedder is None:
-        embedder = CachedEmbedder(training_embedder(), cache_dir or settings.cache_dir() / "coverage-embeddings")
+        embedder = CachedEmbedder(training_embedder(), cache)
     model = MatchModel(fingerprint=embedder.fingerprint, candidates=candidates)
     preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
     _log(f"embedded with {embedder.fingerprint} ({time.process_time() - t0:.0f}s CPU)")
@@ -277,7 +296,7 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
                 metrics[f"{p.task.name}/{split}/{method}"] = p.evaluate(split, method)
     metrics.update(baseline)
     model.trained = {"date": time.strftime("%Y-%m-%d"), "metrics": metrics, "calibration": calibration,
-                     "train_negatives": train_negatives,
+                     "train_negatives": train_negatives, "matching_delta": delta_stats,
                      "cpu_seconds": round(time.process_time() - t0, 1)}
     path = Path(out) if out else ARTEFACT
     model.save(path)

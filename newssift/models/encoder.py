@@ -76,6 +76,14 @@ def _file_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
+def fingerprint_of(base_dir: Path, lora_path: Path | None) -> str:
+    """The fingerprint an Encoder of these weights has (without building its graph)."""
+    parts = [GRAPH_VERSION, _file_sha(Path(base_dir) / "model.safetensors")]
+    if lora_path is not None:
+        parts.append(_delta_sha(Path(lora_path)))
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
 # -- weights -------------------------------------------------------------------------------------
 def load_weights(base_dir: Path, lora_path: Path | None) -> dict[str, np.ndarray]:
     """Base weights with the LoRA delta merged: W += (B @ A) * scale for every adapted Linear."""
@@ -303,10 +311,7 @@ class Encoder:
 
         self.base_dir = Path(base_dir) if base_dir else base_model_dir()
         self.lora_path = Path(lora_path) if lora_path is not None and Path(lora_path).is_file() else None
-        parts = [GRAPH_VERSION, _file_sha(self.base_dir / "model.safetensors")]
-        if self.lora_path is not None:
-            parts.append(_delta_sha(self.lora_path))
-        self.fingerprint = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+        self.fingerprint = fingerprint_of(self.base_dir, self.lora_path)
 
         self.tokenizer = Tokenizer.from_file(str(self.base_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
