@@ -394,7 +394,8 @@ def train_coverage(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model (default: the package)."),
 ):
-    """Tune claim matching on the CheckThat! train pairs: query projection, fusion, re-ranker, threshold."""
+    """Tune claim matching on the CheckThat! train pairs: the matching delta of the encoder, query projection,
+    fusion, re-ranker, threshold."""
     print_json(call("newssift.coverage.train:train_coverage", data_dir=data, out=out))
 
 

@@ -142,7 +142,14 @@ def embed_all(layers, states: LowerStates, batch: int = 64) -> np.ndarray:
     return out
 
 
-def training_pairs(tasks, split: str = "train", hard_k: int = 10) -> list[dict]:
+def delta_share(qid: str, share: float) -> bool:
+    """Whether query `qid` is among the `share` of train queries the delta learns from (a fixed
+    draw by a hash of the id); the rest are left for the re-ranker, which must see the cosines
+    of queries the encoder was not fitted on, as at run time."""
+    return int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
+
+
+def training_pairs(tasks, split: str = "train", hard_k: int = 10, share: float = 1.0) -> list[dict]:
     """One item per (query, relevant fact-check): query text, fact-check text, the texts of its
     query's other relevant fact-checks (never used as negatives), and BM25's top `hard_k`
     wrong fact-checks of the query's collection (hard negatives)."""
@@ -156,6 +163,8 @@ def training_pairs(tasks, split: str = "train", hard_k: int = 10) -> list[dict]:
         bm25 = BM25(texts)
         queries, qrels = task.split(split)
         for q, text in queries.items():
+            if not delta_share(q, share):
+                continue
             rel = [row[v] for v in sorted(qrels[q]) if v in row]
             if not rel:
                 continue
@@ -251,24 +260,56 @@ class TableEmbedder:
         return np.stack([self.vectors[self.row[t]] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
-def train_delta(root: str | None, cache_dir: Path, out: Path = DELTA_FILE, *, with_2b: bool = False,
-                hard_k: int = 10, **hyper) -> dict:
-    """Fine-tune the matching delta on the train pairs and write it to `out` (what
-    `newssift train coverage` runs first)."""
-    from newssift.coverage.experiments import politifact_task, snopes_task
+def matching_texts(root: str | None) -> list[str]:
+    """Every text that tuning the matcher embeds (queries, contexts, collections, unmatched
+    sentences), each once, in a fixed order."""
+    from newssift.coverage.experiments import text_sets
+    from newssift.coverage.train import unmatched_sentences
 
+    seen: dict[str, None] = {}
+    for texts in [*text_sets(root).values(), unmatched_sentences(root, 400, 0), unmatched_sentences(root, 400, 1)]:
+        for t in texts:
+            seen.setdefault(t, None)
+    return list(seen)
+
+
+def embed_table(layers, states: LowerStates, fingerprint: str, cache_dir: Path) -> TableEmbedder:
+    """Every text of `states` embedded through the adapted layers, cached under the delta's
+    fingerprint (the runtime encoder gives the same vectors up to fp16 rounding)."""
+    key = hashlib.sha256("\x00".join([fingerprint, *states.texts]).encode()).hexdigest()[:20]
+    path = Path(cache_dir) / f"table-{key}.npy"
+    if path.is_file():
+        vectors = np.load(path)
+    else:
+        t0 = time.time()
+        vectors = embed_all(layers, states)
+        np.save(path, vectors)
+        _log(f"embedded {len(vectors)} texts with the delta ({time.time() - t0:.0f} s)")
+    return TableEmbedder(states.texts, vectors, fingerprint)
+
+
+def train_delta(root: str | None, cache_dir: Path, out: Path = DELTA_FILE, *, with_2b: bool = False,
+                hard_k: int = 10, share: float = 1.0, **hyper) -> tuple[dict, TableEmbedder]:
+    """Fine-tune the matching delta on the train pairs, write it to `out` (what `newssift train
+    coverage` runs first), and embed every text the rest of the tuning needs with it."""
+    import torch
+
+    from newssift.coverage.experiments import politifact_task, snopes_task
+    from newssift.models.encoder import base_model_dir, fingerprint_of
+
+    torch.set_num_threads(1)  # one thread: the same delta on every run
     c0 = time.process_time()
     tasks = [snopes_task(root)] + ([politifact_task(root)] if with_2b else [])
-    items = training_pairs(tasks, "train", hard_k=hard_k)
-    seen: dict[str, None] = {}
-    for it in items:
-        for t in (it["query"], it["positive"], *it["hard"]):
-            seen.setdefault(t, None)
-    states = LowerStates(list(seen), cache_dir)
-    _log(f"matching fine-tune: {len(items)} pairs, {len(seen)} texts ({time.process_time() - c0:.0f} s CPU)")
+    items = training_pairs(tasks, "train", hard_k=hard_k, share=share)
+    texts = matching_texts(root)
+    known = set(texts)
+    texts += list(dict.fromkeys(t for it in items for t in it["hard"] if t not in known))
+    states = LowerStates(texts, cache_dir)
+    _log(f"matching fine-tune: {len(items)} pairs, {len(texts)} texts ({time.process_time() - c0:.0f} s CPU)")
     rank, alpha = hyper.get("rank", 8), hyper.get("alpha", 16.0)
     layers, stats = finetune(items, states, **hyper)
     save(layers, out, rank, alpha, stats)
-    stats.update({"tasks": [t.name for t in tasks], "hard_negatives": hard_k,
+    table = embed_table(layers, states, fingerprint_of(base_model_dir(), out), cache_dir)
+    stats.update({"tasks": [t.name for t in tasks], "hard_negatives": hard_k, "share": share,
                   "cpu_seconds": round(time.process_time() - c0, 1)})
-    return stats
+    return stats, table

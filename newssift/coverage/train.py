@@ -20,7 +20,8 @@ from newssift.evaluation.claim_matching import score_rankings
 
 FUSION_GRID = [round(x, 2) for x in np.arange(0.0, 0.55, 0.05)]
 # the matching delta's training (newssift.coverage.finetune), chosen on 2022-2A dev
-FINETUNE = {"epochs": 2, "lr": 5e-4, "rank": 8, "alpha": 16.0, "batch": 32, "hard_k": 10, "with_2b": False}
+FINETUNE = {"epochs": 2, "lr": 5e-4, "rank": 8, "alpha": 16.0, "batch": 32, "hard_k": 10, "with_2b": False,
+            "share": 0.5}
 
 
 def _log(msg: str) -> None:
@@ -253,34 +254,47 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
         # the delta lies next to the matcher it was trained with (in the package by default,
         # where `matching_encoder` reads it)
         delta_path = (Path(out).parent if out else ARTEFACT.parent) / ft.DELTA_FILE.name
-        delta_stats = ft.train_delta(root, cache, delta_path, **FINETUNE)
+        delta_stats, table = ft.train_delta(root, cache, delta_path, **FINETUNE)
         reset_matching_encoder()
-        embedder = CachedEmbedder(SharedEncoderEmbedder(load_encoder("encoder for claim matching",
-                                                                     lora_path=delta_path)), cache)
+        # texts outside the table (none in training) go through the runtime encoder with the delta
+        table.fallback = CachedEmbedder(SharedEncoderEmbedder(load_encoder("encoder for claim matching",
+                                                                           lora_path=delta_path)), cache)
+        embedder = table
     if embedder is None:
         embedder = CachedEmbedder(training_embedder(), cache)
     model = MatchModel(fingerprint=embedder.fingerprint, candidates=candidates)
     preps = [Prepared(snopes_task(root), embedder, model), Prepared(politifact_task(root), embedder, model)]
+    # what the projection, fusion weight and re-ranker are fitted on: the train queries the
+    # delta did not learn from (its own ones would show cosines it will never give at run time)
+    fit = "train"
+    if delta_stats is not None:
+        from newssift.coverage.finetune import delta_share
+
+        fit = "train-unseen"
+        for p in preps:
+            seen = p.task.name in delta_stats["tasks"]
+            p.task.qrels[fit] = {q: r for q, r in p.task.qrels["train"].items()
+                                 if not (seen and delta_share(q, delta_stats["share"]))}
     _log(f"embedded with {embedder.fingerprint} ({time.process_time() - t0:.0f}s CPU)")
     baseline = {}
     for p in preps:
         for method in ("bm25", "dense"):
             baseline[f"{p.task.name}/dev/{method}-base"] = p.evaluate("dev", method)
     if projection:
-        fit_projection(model, preps, "train", epochs=epochs)
+        fit_projection(model, preps, fit, epochs=epochs)
         _log(f"query projection fitted ({time.process_time() - t0:.0f}s CPU)")
 
     # fusion weight: best mean MAP@5 over the two tasks' train queries
     best = None
     for w in FUSION_GRID:
         model.fusion_weight = w
-        score = np.mean([p.evaluate("train", "fusion")["map_at_5"] for p in preps])
+        score = np.mean([p.evaluate(fit, "fusion")["map_at_5"] for p in preps])
         if best is None or score > best[0]:
             best = (score, w)
     model.fusion_weight = best[1]
     _log(f"fusion weight {model.fusion_weight} (train MAP@5 {best[0]:.4f})")
 
-    fit_reranker(model, preps, "train", c=c,
+    fit_reranker(model, preps, fit, c=c,
                  negatives=unmatched_sentences(root, train_negatives, part=1) if train_negatives else None,
                  negative_meta=unmatched_meta(root, train_negatives, part=1) if train_negatives else None)
     calibration = calibrate_threshold(model, preps, "dev", model.threshold_precision, unmatched_sentences(root),
@@ -290,7 +304,7 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
     metrics = {}
     for p in preps:
         for split in p.task.qrels:
-            if split == "train":
+            if split.startswith("train"):
                 continue
             for method in METHODS:
                 metrics[f"{p.task.name}/{split}/{method}"] = p.evaluate(split, method)
