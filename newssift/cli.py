@@ -393,10 +393,12 @@ def train_chrome(
 def train_coverage(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model (default: the package)."),
+    finetune_encoder: bool = typer.Option(False, "--finetune-encoder",
+                                          help="First fine-tune a matching delta of the encoder on the train pairs "
+                                               "(written next to the model; not better once re-ranked)."),
 ):
-    """Tune claim matching on the CheckThat! train pairs: the matching delta of the encoder, query projection,
-    fusion, re-ranker, threshold."""
-    print_json(call("newssift.coverage.train:train_coverage", data_dir=data, out=out))
+    """Tune claim matching on the CheckThat! train pairs: query projection, fusion, re-ranker, threshold."""
+    print_json(call("newssift.coverage.train:train_coverage", data_dir=data, out=out, finetune=finetune_encoder))
 
 
 # -- bench, serve, batch -------------------------------------------------------------------------------

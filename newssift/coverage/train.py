@@ -19,7 +19,9 @@ from newssift.coverage.model import ARTEFACT, METHODS, MatchModel
 from newssift.evaluation.claim_matching import score_rankings
 
 FUSION_GRID = [round(x, 2) for x in np.arange(0.0, 0.55, 0.05)]
-# the matching delta's training (newssift.coverage.finetune), chosen on 2022-2A dev
+# the matching delta's training (newssift.coverage.finetune, `newssift train coverage --finetune-encoder`);
+# of the variants tried, the one that kept both tasks' dev MAP@5 closest to the base weights once
+# re-ranked (none beat them: benchmarks/coverage.md)
 FINETUNE = {"epochs": 2, "lr": 5e-4, "rank": 8, "alpha": 16.0, "batch": 32, "hard_k": 10, "with_2b": False,
             "share": 0.5}
 
@@ -235,10 +237,14 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
 def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = None,
                    cache_dir: str | Path | None = None, projection: bool = True, epochs: int = 60,
                    candidates: int = 30, c: float = 1.0, train_negatives: int = 400,
-                   embedder=None, finetune: bool = True) -> dict:
-    """Everything claim matching learns, in order: the matching delta of the encoder (unless
-    `finetune` is false or an `embedder` is given), then, on embeddings of the encoder with that
-    delta, the query projection, the fusion weight, the re-ranker and the threshold."""
+                   embedder=None, finetune: bool = False) -> dict:
+    """Everything claim matching learns, in order: with `finetune` (and no `embedder` given), a
+    matching delta of the encoder, written next to the matcher; then, on embeddings of the
+    matching encoder (with that delta), the query projection, the fusion weight, the re-ranker
+    and the threshold.
+
+    `finetune` is off by default: the delta improves dense retrieval but not the re-ranked
+    ranking (benchmarks/coverage.md), so the shipped matcher runs on the base weights."""
     from newssift import settings
     from newssift.coverage.embedding import (CachedEmbedder, SharedEncoderEmbedder, reset_matching_encoder,
                                              training_embedder)
@@ -322,17 +328,41 @@ def train_coverage(data_dir: str | Path | None = None, out: str | Path | None = 
             "metrics": metrics}
 
 
+def delta_cpu(d: dict | None) -> str:
+    if not d:
+        return " (after the embeddings are cached)"
+    return (f", of which {d['cpu_seconds']} s for the matching delta ({d['train_cpu_seconds']} s fine-tuning; the "
+            "rest embeds every text once through the frozen lower layers and then through the tuned "
+            "ones, both cached)")
+
+
 def write_model_card(path: Path, model: MatchModel) -> None:
     t = model.trained
     rows = []
     for name, m in sorted(t["metrics"].items()):
         rows.append(f"| {name} | {m['map_at_5']:.4f} | {m['mrr']:.4f} | {m['recall_at_1']:.4f} | {m['recall_at_5']:.4f} |")
     cal = t["calibration"]
+    d = t.get("matching_delta")
+    if d:
+        encoder = (f"""the shared encoder's
+base weights with a matching delta (`matching-delta.safetensors`, LoRA rank {d['rank']} on layers
+{', '.join(map(str, d['layers']))}, not the propaganda delta: see `newssift.coverage.embedding.matching_encoder`).
+The delta was trained contrastively (temperature {d['temperature']}, {d['epochs']} epochs, learning rate {d['lr']},
+batches of {d['batch']}) on {d['pairs']} train pairs of {' and '.join(d['tasks'])}: each query against its fact-check,
+the other fact-checks of its batch and one of its query's top {d['hard_negatives']} BM25 results that is
+wrong. It learns from a fixed {d['share']:.0%} of the train queries (by a hash of their id); the
+projection, fusion weight and re-ranker are fitted on the others (a re-ranker fitted on the
+delta's own queries trusts the cosine more than unseen queries warrant);""")
+    else:
+        encoder = """the shared encoder's
+base weights (without its fine-tuned delta: see `newssift.coverage.embedding.matching_encoder`;
+a matching delta fine-tuned on the CheckThat! train pairs, `newssift train coverage
+--finetune-encoder`, improves dense retrieval but not the re-ranked ranking on the dev queries,
+so it is not used: see `benchmarks/coverage.md`);"""
     path.write_text(f"""# Claim matching (coverage head)
 
 What it is: how newssift ranks published fact-checks for a claim. Candidates come from BM25
-(over claim + headline) and from the dense index of sentence embeddings by the shared encoder's
-base weights (without its fine-tuned delta: see `newssift.coverage.embedding.matching_encoder`);
+(over claim + headline) and from the dense index of sentence embeddings by {encoder}
 a linear map of the query embedding (learned, {'on' if model.projection else 'off'}), a fusion
 weight and a logistic-regression re-ranker over {len(model.features)} features
 ({', '.join(model.features)}) order them; a calibrated threshold decides what is shown.
@@ -357,7 +387,7 @@ data they get almost no weight.
   should match, top-1 precision {cal['top1_precision_shown']} above it ({cal['top1_shown']} of
   {cal['queries'] + cal.get('negatives', 0)} shown; {cal['top1_recall']} of the dev queries get their
   fact-check; target precision {model.threshold_precision}).
-- Date: {t['date']}; CPU time: {t['cpu_seconds']} s (after the embeddings are cached).
+- Date: {t['date']}; CPU time: {t['cpu_seconds']} s{delta_cpu(d)}.
 - Retrain: `newssift train coverage` (or `newssift train coverage --data ../shared/data`).
 
 Validation (queries never used for fitting; "-base" rows are before the query projection):
