@@ -151,6 +151,23 @@ def signals():
     return np.column_stack(cols)
 
 
+def tech_scored():
+    """The technique block plus the spans' scores: score-weighted count per technique per sentence,
+    the highest span score, the mean span score."""
+    from newssift.models.ptc import TECHNIQUES
+    from newssift.nlp import regex_sentences
+    tech = json.load(open(f"{CACHE}/techniques-{FP}.json"))
+    extra = np.zeros((N, len(TECHNIQUES) + 2))
+    for i, found in enumerate(tech):
+        n = max(1, len(regex_sentences(ARTS[i].text)))
+        for s, e, t, score in found:
+            extra[i, TECHNIQUES.index(t)] += score / n
+        if found:
+            extra[i, -2] = max(f[3] for f in found)
+            extra[i, -1] = np.mean([f[3] for f in found])
+    return np.column_stack([signals()[:, :17], extra])
+
+
 # -- TF-IDF fitted inside each fold ---------------------------------------------------------------
 _COUNTS = {}
 
@@ -183,6 +200,14 @@ def tfidf(kind, train, min_df, max_df, max_features):
     return normalize(X @ sparse.diags(idf)).tocsr()
 
 
+def wordchars_block(C):
+    def spec(train):
+        X = sparse.hstack([tfidf("words", train, 2, 0.9, 30000),
+                           tfidf("chars", train, 3, 1.0, 50000)]).tocsr() / np.sqrt(2)
+        return X, lambda: lr(C)
+    return lambda: spec
+
+
 # -- blocks ---------------------------------------------------------------------------------------
 def lr(C, balanced=True):
     return LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if balanced else None)
@@ -192,6 +217,12 @@ def lrcv(scale=False):
     m = LogisticRegressionCV(Cs=np.logspace(-3, 2, 6), cv=5, max_iter=3000, class_weight="balanced",
                              scoring="neg_log_loss")
     return make_pipeline(StandardScaler(), m) if scale else m
+
+
+def lrcv_text():
+    """C chosen by 5-fold CV inside the training part (log-loss)."""
+    return LogisticRegressionCV(Cs=[3.0, 10.0, 30.0, 100.0, 300.0], cv=5, max_iter=3000, class_weight="balanced",
+                                scoring="neg_log_loss")
 
 
 def dense_block(X, make):
@@ -220,6 +251,19 @@ def blocks():
         "chars_c3": lambda: text_block("chars", 3.0, min_df=3, max_df=1.0, max_features=50000),
         "chars_c30": lambda: text_block("chars", 30.0, min_df=3, max_df=1.0, max_features=50000),
         "chars_100k": lambda: text_block("chars", 10.0, min_df=3, max_df=1.0, max_features=100000),
+        "words_c100": lambda: text_block("words", 100.0),
+        "words_c300": lambda: text_block("words", 300.0),
+        "words_all_c30": lambda: text_block("words", 30.0, max_features=10 ** 7),
+        "words_all_c100": lambda: text_block("words", 100.0, max_features=10 ** 7),
+        "chars_c100": lambda: text_block("chars", 100.0, min_df=3, max_df=1.0, max_features=50000),
+        "chars_100k_c30": lambda: text_block("chars", 30.0, min_df=3, max_df=1.0, max_features=100000),
+        "wordchars_c30": wordchars_block(30.0),
+        "wordchars_c100": wordchars_block(100.0),
+        "tech": lambda: dense_block(signals()[:, :17], sc(0.3)),
+        "quotes": lambda: dense_block(signals()[:, 17:], sc(0.3)),
+        "style_tech": lambda: dense_block(np.column_stack([style(), signals()[:, :17]]), sc(0.3)),
+        "words_cv": lambda: (lambda train: (tfidf("words", train, 2, 0.9, 30000), lambda: lrcv_text())),
+        "tech2": lambda: dense_block(tech_scored(), sc(0.3)),
         "style": lambda: dense_block(style(), sc(0.3)),
         "style_cv": lambda: dense_block(style(), lambda: lrcv(True)),
         "signals": lambda: dense_block(signals(), sc(0.3)),
