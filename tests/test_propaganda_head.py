@@ -10,7 +10,7 @@ import pytest
 
 from newssift.article import Article
 from newssift.models.ptc import TECHNIQUES, is_validation, load_corpus
-from newssift.stop.propaganda import merge_same_technique, word_bounds
+from newssift.stop.propaganda import merge_same_technique, split_run, word_bounds
 
 SHARED = Path(os.environ.get("NEWSSIFT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 EXAMPLE = SHARED / "examples" / "theduran-2016-trump-putin.txt"
@@ -111,3 +111,16 @@ def test_shipped_spans_pass_the_rescorer(example_report):
     keep = float(model.decoding.get("keep", 0.0))
     assert all(d["score"] >= keep - 1e-4 for d in example_report.stop["techniques"])
     assert len(model.taggers) >= 1
+
+
+def test_long_runs_split_at_a_deep_dip_only():
+    import numpy as np
+
+    # two techniques side by side: a dip to 0.2 between peaks of 0.9
+    p = np.array([0.9] * 10 + [0.2] + [0.9] * 10)
+    run = list(range(len(p)))
+    parts = split_run(p, run, max_len=16, depth=0.7)
+    assert parts == [list(range(10)), list(range(11, 21))]
+    # a shallow dip, or a run short enough, stays whole
+    assert split_run(np.array([0.9] * 10 + [0.8] + [0.9] * 10), run, 16, 0.7) == [run]
+    assert split_run(p, run, max_len=30, depth=0.7) == [run]
