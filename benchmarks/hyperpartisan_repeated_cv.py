@@ -30,7 +30,11 @@ DATA = os.environ.get("NEWSSIFT_DATA", "../shared/data")
 CACHE = os.environ.get("HP_CACHE", "/work/cache/hp")
 FP = "b64d6ed8655281f0"
 REPEATS, FOLDS, INNER = 5, 10, 5
-BLOCK_DIR = f"{CACHE}/blocks"
+# HP_PROPAGANDA=<digest>: technique spans from techniques-<fp>-<digest>.json (hyperpartisan_techniques_recompute.py),
+# block tables in blocks-<digest>/ (link the blocks that do not read the spans from blocks/)
+PROPAGANDA = os.environ.get("HP_PROPAGANDA")
+BLOCK_DIR = f"{CACHE}/blocks" + (f"-{PROPAGANDA}" if PROPAGANDA else "")
+TECHNIQUE_SPANS = f"{CACHE}/techniques-{FP}" + (f"-{PROPAGANDA}" if PROPAGANDA else "") + ".json"
 os.makedirs(BLOCK_DIR, exist_ok=True)
 
 from newssift.stop.hyperpartisan_data import read_hyperpartisan  # noqa: E402
@@ -126,7 +130,7 @@ def signals():
     """Technique density (propaganda head on the same encoding) and the quote head's source balance."""
     from newssift.models.ptc import TECHNIQUES
     from newssift.nlp import regex_sentences
-    tech = json.load(open(f"{CACHE}/techniques-{FP}.json"))
+    tech = json.load(open(TECHNIQUE_SPANS))
     nsent = np.array([max(1, len(regex_sentences(a.text))) for a in ARTS], float)
     counts = np.zeros((N, len(TECHNIQUES)))
     chars = np.zeros(N)
@@ -156,7 +160,7 @@ def tech_scored():
     the highest span score, the mean span score."""
     from newssift.models.ptc import TECHNIQUES
     from newssift.nlp import regex_sentences
-    tech = json.load(open(f"{CACHE}/techniques-{FP}.json"))
+    tech = json.load(open(TECHNIQUE_SPANS))
     extra = np.zeros((N, len(TECHNIQUES) + 2))
     for i, found in enumerate(tech):
         n = max(1, len(regex_sentences(ARTS[i].text)))
@@ -219,10 +223,9 @@ def lrcv(scale=False):
     return make_pipeline(StandardScaler(), m) if scale else m
 
 
-def lrcv_text():
-    """C chosen by 5-fold CV inside the training part (log-loss)."""
-    return LogisticRegressionCV(Cs=[3.0, 10.0, 30.0, 100.0, 300.0], cv=5, max_iter=3000, class_weight="balanced",
-                                scoring="neg_log_loss")
+def lrcv_text(Cs=(3.0, 10.0, 30.0, 100.0, 300.0), cv=5):
+    """C chosen by CV inside the training part (log-loss)."""
+    return LogisticRegressionCV(Cs=list(Cs), cv=cv, max_iter=3000, class_weight="balanced", scoring="neg_log_loss")
 
 
 def dense_block(X, make):
@@ -263,6 +266,7 @@ def blocks():
         "quotes": lambda: dense_block(signals()[:, 17:], sc(0.3)),
         "style_tech": lambda: dense_block(np.column_stack([style(), signals()[:, :17]]), sc(0.3)),
         "words_cv": lambda: (lambda train: (tfidf("words", train, 2, 0.9, 30000), lambda: lrcv_text())),
+        "words_cv3": lambda: (lambda train: (tfidf("words", train, 2, 0.9, 30000), lambda: lrcv_text([10.0, 30.0, 100.0], 3))),
         "tech2": lambda: dense_block(tech_scored(), sc(0.3)),
         "style": lambda: dense_block(style(), sc(0.3)),
         "style_cv": lambda: dense_block(style(), lambda: lrcv(True)),
