@@ -78,3 +78,16 @@ def test_head_uses_the_technique_block_with_the_encoder_and_the_propaganda_spans
     head(empty)
     assert empty.report.stop["hyperpartisan"]["components"]["techniques"] < result["components"]["techniques"]
     assert np.isfinite(result["score"])
+
+
+def test_artefact_was_trained_with_the_shipped_propaganda_artefact():
+    """The technique block serves only with the propaganda artefact it was trained with; after the
+    propaganda head is retrained, `newssift train hyperpartisan` must be run again or the block is lost."""
+    from newssift.stop.hyperpartisan import load_artefact
+    from newssift.stop.technique_density import TECHNIQUE_FEATURES, propaganda_identity
+
+    artefact = load_artefact()
+    assert [b.name for b in artefact["model"].blocks] == ["words", "encoder", "techniques", "style"]
+    assert tuple(artefact["technique_features"]) == TECHNIQUE_FEATURES
+    assert artefact["propaganda_identity"] == propaganda_identity(), \
+        "the propaganda artefact changed: run `newssift train hyperpartisan --data ../shared/data`"
