@@ -70,18 +70,30 @@ class CheckworthyHead(Head):
         check_fingerprint(model, get_encoder().fingerprint)  # ModelMissing when either is off
         self.model = model
 
-    def score_sentences(self, doc: Doc) -> np.ndarray:
-        """Calibrated check-worthiness (0-1) of each of `doc.article.sentences`."""
-        spans = list(doc.article.sentences)
-        if not spans:
-            return np.zeros(0)
-        texts = [doc.text[start:end].strip() for start, end in spans]
-        embeddings = doc.encoded.sentence_embeddings(spans)
-        return self.model.predict_proba(texts, embeddings)
+    def score_batch(self, docs: list[Doc]) -> list[np.ndarray]:
+        """The sentences of every article scored in one call (the models cost mostly per call)."""
+        texts, embeddings, sizes = [], [], []
+        for doc in docs:
+            spans = list(doc.article.sentences)
+            sizes.append(len(spans))
+            if spans:
+                texts.extend(doc.text[start:end].strip() for start, end in spans)
+                embeddings.append(doc.encoded.sentence_embeddings(spans))
+        if not texts:
+            return [np.zeros(0) for _ in docs]
+        scores = self.model.predict_proba(texts, np.vstack(embeddings))
+        return np.split(scores, np.cumsum(sizes)[:-1])
 
     def __call__(self, doc: Doc) -> None:
+        self.pipe([doc])
+
+    def pipe(self, docs) -> None:
+        docs = list(docs)
+        for doc, probabilities in zip(docs, self.score_batch(docs)):
+            self.write_claims(doc, probabilities)
+
+    def write_claims(self, doc: Doc, probabilities: np.ndarray) -> None:
         text = doc.text
-        probabilities = self.score_sentences(doc)
         quotes = doc.shared.get("quotes") or []
         outlet = doc.article.site_name or doc.article.domain
         scores, claims = [], []

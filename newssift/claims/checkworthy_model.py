@@ -46,7 +46,7 @@ class CheckworthyModel:
     threshold: float = 0.5  # on the calibrated probability: maximises F1 on out-of-fold scores
     encoder_fingerprint: str = ""
 
-    def _matrix(self, texts: list[str], embeddings: np.ndarray | None, fit: bool = False):
+    def _matrix(self, texts: list[str], embeddings: np.ndarray | None, fit: bool = False, lexical=None):
         blocks = []
         cfg = self.config
         if cfg.words:
@@ -68,7 +68,8 @@ class CheckworthyModel:
                 raise ValueError("this model needs sentence embeddings")
             blocks.append(sparse.csr_matrix(np.asarray(embeddings, dtype=np.float64) * cfg.embedding_weight))
         if cfg.lexical:
-            blocks.append(sparse.csr_matrix(lexical_matrix(texts).astype(np.float64) * cfg.lexical_weight))
+            lexical = lexical_matrix(texts) if lexical is None else lexical
+            blocks.append(sparse.csr_matrix(lexical.astype(np.float64) * cfg.lexical_weight))
         return sparse.hstack(blocks, format="csr")
 
     def fit(self, texts: list[str], embeddings: np.ndarray | None, labels, sample_weight=None) -> "CheckworthyModel":
@@ -83,15 +84,17 @@ class CheckworthyModel:
         return self
 
     @staticmethod
-    def _dense(texts: list[str], embeddings: np.ndarray) -> np.ndarray:
-        return np.hstack([np.asarray(embeddings, dtype=np.float32), lexical_matrix(texts)])
+    def _dense(texts: list[str], embeddings: np.ndarray, lexical=None) -> np.ndarray:
+        lexical = lexical_matrix(texts) if lexical is None else lexical
+        return np.hstack([np.asarray(embeddings, dtype=np.float32), lexical])
 
     def decision_function(self, texts: list[str], embeddings: np.ndarray | None) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        score = self.classifier.decision_function(self._matrix(texts, embeddings))
+        lexical = lexical_matrix(texts)  # shared by both models
+        score = self.classifier.decision_function(self._matrix(texts, embeddings, lexical=lexical))
         if self.mlp is not None and self.config.mlp_weight > 0:
-            p = np.clip(self.mlp.predict_proba(self._dense(texts, embeddings))[:, 1], 1e-6, 1 - 1e-6)
+            p = np.clip(self.mlp.predict_proba(self._dense(texts, embeddings, lexical))[:, 1], 1e-6, 1 - 1e-6)
             score = (1 - self.config.mlp_weight) * score + self.config.mlp_weight * np.log(p / (1 - p))
         return score
 

@@ -64,17 +64,31 @@ class HeadlineHead(Head):
         self.encoder = encoder_if_matching(self.artefact.get("encoder_fingerprint"))
 
     def __call__(self, doc: Doc) -> None:
-        doc.report.stop["headline"] = self.analyse(doc)
+        self.pipe([doc])
 
-    def analyse(self, doc: Doc) -> dict | None:
+    def pipe(self, docs) -> None:
+        """Features per article, then one stance prediction per model for the whole batch (the
+        gradient-boosted trees cost mostly per call, not per row)."""
+        prepared = [(doc, self.features(doc)) for doc in docs]
+        for key in ("text", "text+encoder"):
+            batch = [(doc, f) for doc, f in prepared if f is not None and f["model"] == key]
+            if batch:
+                proba = self.artefact["models"][key].predict_proba(np.stack([f["row"] for _, f in batch]))
+                for (doc, f), p in zip(batch, proba):
+                    doc.report.stop["headline"] = self.finish(doc, f, p)
+        for doc, f in prepared:
+            if f is None:
+                doc.report.stop["headline"] = None
+
+    def features(self, doc: Doc) -> dict | None:
         article = doc.article
         title = (article.title or "").strip()
         if not title or not article.text.strip():
             return None
         sentences = article.sentences or [(0, len(article.text))]
         use_encoder = self.encoder is not None and doc.encoded is not None and "text+encoder" in self.artefact["models"]
-        model = self.artefact["models"]["text+encoder" if use_encoder else "text"]
-        featurizer = model.featurizer
+        key = "text+encoder" if use_encoder else "text"
+        featurizer = self.artefact["models"][key].featurizer
         if use_encoder:
             doc_emb, sent_emb = lead_sentence_embeddings(doc.encoded, sentences)
             head_emb = doc.title_embedding if doc.title_embedding is not None else \
@@ -84,10 +98,16 @@ class HeadlineHead(Head):
         body = featurizer.body(article.text, sentences, doc_emb, sent_emb)
         headline = featurizer.headline(title, head_emb)
         row, _ = featurizer.pair(headline, body, use_encoder)
-        proba = model.predict_proba(row[None, :])[0]
-        stance = model.label(proba)
+        return {"title": title, "sentences": sentences, "model": key, "row": row, "body": body,
+                "headline": headline, "sent_emb": sent_emb, "head_emb": head_emb}
+
+    def finish(self, doc: Doc, f: dict, proba: np.ndarray) -> dict:
+        article, title, sentences = doc.article, f["title"], f["sentences"]
+        use_encoder = f["model"] == "text+encoder"
+        sent_emb, head_emb = f["sent_emb"], f["head_emb"]
+        stance = self.artefact["models"][f["model"]].label(proba)
         scores = {label: round(float(p), 4) for label, p in zip(FNC_LABELS, proba)}
-        sent_cos = (body.sentence_tfidf @ headline.tfidf.T).toarray().ravel()
+        sent_cos = (f["body"].sentence_tfidf @ f["headline"].tfidf.T).toarray().ravel()
         emb_cos = sent_emb @ head_emb if use_encoder and sent_emb is not None and len(sent_emb) else None
         best = closest_sentence(title, article.text, sentences, sent_cos, emb_cos)
         start, end = sentences[best]
