@@ -165,6 +165,9 @@ def _relative_features(article: ParsedArticle, tok, cand: Candidate, cands) -> l
     feats += [f"covers_quotes={min(covered, 2)}", f"inside_quote={inside}", f"kind|inside_quote={kind}|{inside}"]
     sents = 1 + (article.sentence_of[cand.tokens[0]] != article.sentence_of[cand.tokens[-1]])
     feats.append(f"kind|sents={kind}|{sents}")
+    # a parse can run a clause on across a paragraph break; contents rarely cross one unless quoted
+    paragraphs = 1 + (article.paragraph_of[cand.tokens[0]] != article.paragraph_of[cand.tokens[-1]])
+    feats.append(f"kind|paragraphs={kind}|{paragraphs}")
     return feats
 
 
