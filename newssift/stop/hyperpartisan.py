@@ -1,7 +1,8 @@
 """Hyperpartisan tone, article level: a probability, and the reasons behind it with their evidence.
 
-The model (`hyperpartisan_model`) stacks three views: the article's words, the shared encoder's
-embedding of its lead, and style measurements. The reasons a reader sees are the checkable ones:
+The model (`hyperpartisan_model`) stacks four views: the article's words, the shared encoder's
+embedding of its lead, the density of propaganda techniques (the propaganda head's spans), and
+style measurements. The reasons a reader sees are the checkable ones:
 the words that pushed the score most (each with where it occurs), style measurements beyond what
 is typical of non-hyperpartisan articles (with the sentences behind them), and loaded language
 found by the technique head.
@@ -80,6 +81,12 @@ class HyperpartisanHead(Head):
         # the encoder block serves only with the encoder it was trained on
         self.uses_encoder = self.encoder_fingerprint is not None and \
             self.encoder_fingerprint == self.artefact["encoder_fingerprint"]
+        # the technique block only with the propaganda model it was trained on (its spans' density)
+        from newssift.stop.technique_density import propaganda_identity
+
+        trained_with = self.artefact.get("propaganda_identity")
+        self.uses_techniques = self.uses_encoder and trained_with is not None and \
+            propaganda_identity() == trained_with
 
     def __call__(self, doc: Doc) -> None:
         doc.report.stop["hyperpartisan"] = self.analyse(doc)
@@ -97,6 +104,7 @@ class HyperpartisanHead(Head):
             "text": [model_text(article.title or "", article.text)],
             "style": np.array([[measurements[k] for k in STYLE_FEATURES]]),
             "embedding": None if embedding is None else embedding[None, :],
+            "techniques": self.technique_input(doc) if embedding is not None else None,
         }
         prob, used, blocks = model.predict_with_blocks(inputs)
         components = {name: round(float(p[0]), 4) for name, p in blocks.items()}
@@ -109,6 +117,25 @@ class HyperpartisanHead(Head):
             "style": {k: round(v, 4) for k, v in measurements.items()},
             "reasons": self.reasons(doc, model, measurements, inputs["text"][0]),
         }
+
+    def technique_input(self, doc: Doc) -> np.ndarray | None:
+        """The technique density row: from the propaganda head's spans when it ran on this article,
+        else from the propaganda model run here on the same encoding (e.g. `newssift evaluate`)."""
+        if not self.uses_techniques:
+            return None
+        from newssift.stop.technique_density import technique_vector
+
+        spans = doc.shared.get("propaganda")
+        if spans is None:
+            if doc.encoded is None:
+                return None
+            try:
+                from newssift.stop.propaganda import _shared_model
+
+                spans = _shared_model().analyse_encoded(doc.encoded)
+            except Exception:  # noqa: BLE001 - the combiner without the technique block serves
+                return None
+        return technique_vector(doc.article.text, doc.article.sentences, spans)[None, :]
 
     # -- reasons ---------------------------------------------------------------------------
     def reasons(self, doc: Doc, model, measurements: dict, text_for_words: str) -> list[dict]:
