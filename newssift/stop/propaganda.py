@@ -108,6 +108,10 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
             runs[-1].append(int(i))
         else:
             runs.append([int(i)])
+    split_len = int(decoding.get("split_len", 0))
+    if split_len:
+        depth = float(decoding.get("split_depth", 1.0))
+        runs = [part for run in runs for part in split_run(p, run, split_len, depth)]
     spans = []
     for run in runs:
         if p[run].max() < peak:
@@ -123,6 +127,20 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
         else:
             spans.append((s, e, score))
     return spans
+
+
+def split_run(p: np.ndarray, run: list[int], max_len: int, depth: float) -> list[list[int]]:
+    """A run longer than `max_len` tokens is cut at its lowest inner token when that dip falls below
+    `depth` times the run's peak: two techniques side by side ("the ridiculous term was a pathetic
+    attempt" | "from lame duck Obama") are two spans, not one."""
+    inner = run[2:-2]
+    if len(run) <= max_len or not inner:
+        return [run]
+    k = min(inner, key=lambda i: p[i])
+    if p[k] > depth * p[run].max():
+        return [run]
+    return split_run(p, [i for i in run if i < k], max_len, depth) + \
+        split_run(p, [i for i in run if i > k], max_len, depth)
 
 
 @lru_cache(maxsize=16)
