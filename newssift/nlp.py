@@ -53,9 +53,17 @@ def regex_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def doc_text(doc) -> str:
+    """`doc.text`, joined once per Doc (spaCy rebuilds it from the tokens on every access)."""
+    text = doc.user_data.get("newssift_text")
+    if text is None:
+        text = doc.user_data["newssift_text"] = doc.text
+    return text
+
+
 def spacy_sentences(doc) -> list[tuple[int, int]]:
     """Sentence boundaries from a parsed spaCy Doc, never crossing a paragraph break."""
-    text = doc.text
+    text = doc_text(doc)
     spans: list[tuple[int, int]] = []
     for s, e in _sentence_chars(doc):
         # split at line breaks: a paragraph end is always a sentence end

@@ -102,7 +102,9 @@ class ParsedArticle:
 
     def __init__(self, doc):
         self.doc = doc
-        self.text = doc.text
+        from newssift.nlp import doc_text
+
+        self.text = doc_text(doc)
         self.quotes = quote_regions(self.text)
         self.token_quote = [-1] * len(doc)
         for qi, (s, e) in enumerate(self.quotes):
