@@ -19,7 +19,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from newssift.evaluation.metrics import FNC_LABELS, stance_scores
 from newssift.nlp import regex_sentences
-from newssift.stop.stance_features import ENCODER_FEATURES, TEXT_FEATURES, StanceFeaturizer
+from newssift.stop.stance_features import CLOSE_FEATURES, ENCODER_FEATURES, TEXT_FEATURES, StanceFeaturizer
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +83,26 @@ class StanceModel:
 
 def pair_matrix(featurizer: StanceFeaturizer, bodies: dict[int, str], pairs, with_encoder: bool,
                 body_embeddings: dict | None = None, headline_embeddings: dict | None = None) -> np.ndarray:
-    """Feature rows for [(headline, body id, _)], each body and headline prepared once."""
-    body_states = {}
-    for bid in sorted({b for _, b, _ in pairs}):
+    """Feature rows for [(headline, body id, _)], each body and headline prepared once, and the
+    TF-IDF cosines of a body with all its headlines computed in one product."""
+    import scipy.sparse as sp
+
+    texts = sorted({h for h, _, _ in pairs})
+    head_states = dict(zip(texts, featurizer.headlines(texts, [(headline_embeddings or {}).get(h) for h in texts])))
+    by_body: dict[int, list[int]] = {}
+    for i, (_, bid, _) in enumerate(pairs):
+        by_body.setdefault(bid, []).append(i)
+    rows: list = [None] * len(pairs)
+    for bid in sorted(by_body):
         text = bodies[bid]
         doc_emb, sent_emb = (body_embeddings or {}).get(bid, (None, None))
-        body_states[bid] = featurizer.body(text, regex_sentences(text), doc_emb, sent_emb)
-    head_states = {h: featurizer.headline(h, (headline_embeddings or {}).get(h))
-                   for h in sorted({h for h, _, _ in pairs})}
-    rows = [featurizer.pair(head_states[h], body_states[b], with_encoder)[0] for h, b, _ in pairs]
+        body = featurizer.body(text, regex_sentences(text), doc_emb, sent_emb)
+        heads = [head_states[pairs[i][0]] for i in by_body[bid]]
+        matrix = sp.vstack([h.tfidf for h in heads]).T.tocsc()
+        sent_cos = (body.sentence_tfidf @ matrix).toarray()
+        body_cos = (body.tfidf @ matrix).toarray().ravel()
+        for k, (i, h) in enumerate(zip(by_body[bid], heads)):
+            rows[i] = featurizer.pair(h, body, with_encoder, sent_cos[:, k], float(body_cos[k]))[0]
     return np.stack(rows)
 
 
@@ -100,6 +111,44 @@ def body_split(body_ids, fraction: float = 0.15, seed: int = 0) -> set[int]:
     ids = np.array(sorted(body_ids))
     rng = np.random.default_rng(seed)
     return set(rng.choice(ids, size=int(round(fraction * len(ids))), replace=False).tolist())
+
+
+def claim_groups(pairs) -> list[tuple[str, str]]:
+    """(group of the headline, group of the body) per pair. A group is a connected component of the
+    graph joining a headline and a body whenever the pair is related: one story's claim with every
+    body that discusses it. A headline or body never related to anything is a group of its own."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    nodes = [(f"h:{h}", f"b:{b:06d}") for h, b, _ in pairs]
+    for (hn, bn), (_, _, stance) in zip(nodes, pairs):
+        find(hn), find(bn)
+        if stance != "unrelated":
+            a, b = find(hn), find(bn)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the smallest name is the root: independent of pair order
+    return [(find(hn), find(bn)) for hn, bn in nodes]
+
+
+def claim_split(pairs, folds: int = 5, fold: int = 0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(train mask, test mask) over pairs, claim-disjoint like the official FNC-1 test set. The claim
+    groups (`claim_groups`) are dealt at random into `folds` folds; a pair is a test pair when both
+    its headline and its body are in fold `fold`, a training pair when neither is, and dropped
+    otherwise (an unrelated pair that would join the two sides). Folds 0..folds-1 together test
+    every pair whose headline and body fall in the same fold once."""
+    groups = claim_groups(pairs)
+    names = sorted({g for pair in groups for g in pair})
+    order = np.random.default_rng(seed).permutation(len(names))
+    held = {names[i] for rank, i in enumerate(order) if rank % folds == fold}
+    test = np.array([h in held and b in held for h, b in groups])
+    train = np.array([h not in held and b not in held for h, b in groups])
+    return train, test
 
 
 def encoder_inputs(embedder, bodies: dict[int, str], pairs):
