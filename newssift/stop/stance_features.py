@@ -19,7 +19,6 @@ from newssift.stop.style import CERTAINTY, HEDGE, REFUTE, vader
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 NEGATION = re.compile(r"\b(not|no|never|n't|none|nobody|nothing|neither|nor)\b", re.I)
 REPORTING = re.compile(r"\b(said|says|say|told|tells|reported|reports|according|sources?|statement)\b", re.I)
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NEAR = 6  # tokens: a refuting or negating word this close to a headline word is about it
 
 TEXT_FEATURES = (
@@ -35,8 +34,7 @@ TEXT_FEATURES = (
 # to stories unseen in training
 CLOSE_FEATURES = (
     "top3_refute", "top3_negation", "top3_hedge", "top3_reporting", "near_refute", "near_negation",
-    "top3_vader_mean", "polarity_agreement", "headline_numbers", "numbers_matched_share",
-    "top3_headline_coverage",
+    "top3_vader_mean", "polarity_agreement",
 )
 ENCODER_FEATURES = ("emb_cos_doc", "emb_max_sentence", "emb_top3_sentence", "emb_cos_lead", "emb_best_tfidf_sentence")
 
@@ -67,7 +65,6 @@ class BodyState:
     sentence_negation: np.ndarray
     sentence_quote: np.ndarray
     sentence_reporting: np.ndarray
-    numbers: set
     sentence_vader: np.ndarray | None = None  # filled lazily for the sentences a pair needs
     doc_embedding: np.ndarray | None = None
     sentence_embeddings: np.ndarray | None = None
@@ -84,16 +81,11 @@ class HeadlineState:
     certainty: int
     negation: int
     vader: float
-    numbers: set
     embedding: np.ndarray | None = None
 
 
 def _bigrams(tokens: list[str]) -> set:
     return set(zip(tokens, tokens[1:]))
-
-
-def _numbers(text: str) -> set:
-    return {n.replace(",", "") for n in NUMBER.findall(text)}
 
 
 def _is_refute(token: str) -> bool:
@@ -141,7 +133,6 @@ class StanceFeaturizer:
             sentence_negation=np.array([len(NEGATION.findall(t)) for t in sent_texts]),
             sentence_quote=np.array([len(re.findall(r"[\"“”]", t)) > 0 for t in sent_texts], float),
             sentence_reporting=np.array([len(REPORTING.findall(t)) for t in sent_texts]),
-            numbers=_numbers(text),
             sentence_vader=np.full(len(sent_texts), np.nan),
             doc_embedding=doc_embedding, sentence_embeddings=sentence_embeddings,
         )
@@ -152,7 +143,7 @@ class StanceFeaturizer:
             content=set(content_words(text)),
             bigrams=_bigrams(words(text)), refute=len(REFUTE.findall(text)), hedge=len(HEDGE.findall(text)),
             certainty=len(CERTAINTY.findall(text)), negation=len(NEGATION.findall(text)),
-            vader=vader().polarity_scores(text)["compound"], numbers=_numbers(text), embedding=embedding)
+            vader=vader().polarity_scores(text)["compound"], embedding=embedding)
 
     def headlines(self, texts: list[str], embeddings: list | None = None) -> list[HeadlineState]:
         """Many headlines, vectorised in one call."""
@@ -213,11 +204,9 @@ class StanceFeaturizer:
                 s, e = b.sentences[i]
                 b.sentence_vader[i] = vader().polarity_scores(b.text[s:e][:1000])["compound"]
         top_vader = float(np.mean(b.sentence_vader[top]))
-        matched = len(h.numbers & b.numbers) / len(h.numbers) if h.numbers else -1.0
         return [
             float(b.sentence_refute[top].sum()), float(b.sentence_negation[top].sum()),
             float(b.sentence_hedge[top].sum()), float(b.sentence_reporting[top].sum()),
             _near(tokens, h.content, _is_refute), _near(tokens, h.content, _is_negation),
-            top_vader, h.vader * top_vader, float(len(h.numbers)), matched,
-            len(h.content & set(tokens)) / max(len(h.content), 1),
+            top_vader, h.vader * top_vader,
         ]
