@@ -107,7 +107,10 @@ def test_example_article_speakers(example_quotes):
     assert duma["speaker"] == "Vyacheslav Volodin" and duma["speaker_span"]["text"] == "the Duma speaker"
     kremlin = [q for q in quotes if q["speaker"] and "Kremlin" in q["speaker"]]
     assert len(kremlin) >= 3 and all(q["speaker_type"] == "organisation" for q in kremlin)
-    assert any("uniting efforts in the fight" in q["content"]["text"] for q in kremlin)
+    uniting = [q for q in kremlin if "uniting efforts in the fight" in q["content"]["text"]]
+    assert uniting
+    # the parse runs "said"'s clause back across two paragraph breaks; the content must not
+    assert not any("\n" in q["content"]["text"] for q in uniting)
     # a quotation in a paragraph of its own, announced by "In a statement from the Kremlin…"
     announced = _speaker_of(quotes, "The importance of creating a solid basis")
     assert announced["speaker"] == "the Kremlin" and announced["direct"]
@@ -192,3 +195,34 @@ def test_parse_vectors_feed_the_models_and_survive_the_parse_cache(tmp_path):
     model = LearnedExtractor.load(ARTEFACT_DIR / MODEL_FILE)
     verb = next(t for t in doc if t.pos_ == "VERB")
     assert model.cue_model.dense is not None and len(model.cue_model.dense) == len(slots_vector(token_tensor(doc), cue_slots(verb)))
+
+
+def test_selection_model_ranks_the_best_candidate_of_each_cue():
+    import numpy as np
+
+    from newssift.claims.train_quotes import fit_selection
+
+    # three candidates a cue: the "ccomp" one is the gold content (IoU 1.0), "dobj" overlaps it
+    # (IoU 0.6, a match too, but not the best: trained as a wrong choice), "sentence" does not;
+    # a cue with no right candidate teaches nothing
+    zero = np.zeros(4, dtype=np.float32)
+    x, groups, ious = [], [], []
+    for cue in range(30):
+        for kind, iou in (("sentence", 0.2), ("dobj", 0.6), ("ccomp", 1.0)):
+            x.append(([f"kind={kind}", f"cue={cue % 3}"], zero))
+            groups.append(cue)
+            ious.append(iou)
+    x.append((["kind=sentence"], zero)); groups.append(99); ious.append(0.1)
+    x.append((["kind=dobj"], zero)); groups.append(99); ious.append(0.0)
+    model = fit_selection(x, groups, ious, c=1.0)
+    score = lambda kind: model.score([f"kind={kind}", "cue=1"])
+    assert score("ccomp") > max(score("dobj"), score("sentence")) + 1
+    assert model.bias == 0.0 and len(model.dense) == 4
+
+
+def test_shipped_model_selects_contents_with_a_ranking_model():
+    from newssift.claims.quote_extraction import ARTEFACT_DIR, MODEL_FILE, LearnedExtractor
+
+    model = LearnedExtractor.load(ARTEFACT_DIR / MODEL_FILE)
+    assert model.selection_model is not None and model.selection_model.weights
+    assert 0 < model.cue_model.threshold < 1 and 0 <= model.content_model.threshold < 1

@@ -165,6 +165,9 @@ def _relative_features(article: ParsedArticle, tok, cand: Candidate, cands) -> l
     feats += [f"covers_quotes={min(covered, 2)}", f"inside_quote={inside}", f"kind|inside_quote={kind}|{inside}"]
     sents = 1 + (article.sentence_of[cand.tokens[0]] != article.sentence_of[cand.tokens[-1]])
     feats.append(f"kind|sents={kind}|{sents}")
+    # a parse can run a clause on across a paragraph break; contents rarely cross one unless quoted
+    paragraphs = 1 + (article.paragraph_of[cand.tokens[0]] != article.paragraph_of[cand.tokens[-1]])
+    feats.append(f"kind|paragraphs={kind}|{paragraphs}")
     return feats
 
 
@@ -232,9 +235,14 @@ class LinearModel:
         self.threshold = threshold
         self.dense = np.asarray(dense, dtype=np.float32) if dense is not None else None
 
+    def score(self, feats: list[str], dense_score: float = 0.0) -> float:
+        """The linear score (log-odds) from the binary features and the dense part of the score
+        (``DenseScorer``)."""
+        return self.bias + dense_score + sum(self.weights.get(f, 0.0) for f in feats)
+
     def probability(self, feats: list[str], dense_score: float = 0.0) -> float:
-        """P(yes) from the binary features and the dense part of the score (``DenseScorer``)."""
-        z = self.bias + dense_score + sum(self.weights.get(f, 0.0) for f in feats)
+        """P(yes): the score through the logistic function."""
+        z = self.score(feats, dense_score)
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     def to_dict(self) -> dict:
@@ -366,16 +374,22 @@ class RuleExtractor:
 
 
 class LearnedExtractor:
-    """Cue classifier over every verb-like token, then the best-scoring content candidate."""
+    """Cue classifier over every verb-like token, then the cue's content: the candidate the
+    selection model ranks first (a softmax over the cue's candidates), kept when the content
+    model gives it enough probability. Without a selection model the content model ranks too."""
 
-    def __init__(self, cue_model: LinearModel, content_model: LinearModel):
+    def __init__(self, cue_model: LinearModel, content_model: LinearModel,
+                 selection_model: LinearModel | None = None):
         self.cue_model = cue_model
         self.content_model = content_model
+        self.selection_model = selection_model
 
     def extract(self, spacy_doc) -> list[Attribution]:
         article = ParsedArticle(spacy_doc)
         tensor = token_tensor(spacy_doc)
         cue_dense, content_dense = DenseScorer(self.cue_model, tensor), DenseScorer(self.content_model, tensor)
+        ranker = self.selection_model or self.content_model
+        rank_dense = DenseScorer(ranker, tensor) if ranker is not self.content_model else content_dense
         found = []
         for tok in spacy_doc:
             if not is_cue_candidate(tok):
@@ -386,10 +400,12 @@ class LearnedExtractor:
             cands = content_candidates(article, tok)
             if not cands:
                 continue
-            scored = [(self.content_model.probability(content_features(article, tok, c, cands),
-                                                      content_dense(content_slots(len(spacy_doc), c))), c)
-                      for c in cands]
-            p_content, best = max(scored, key=lambda x: x[0])
+            scored = []
+            for cand in cands:
+                feats, slots = content_features(article, tok, cand, cands), content_slots(len(spacy_doc), cand)
+                scored.append((ranker.score(feats, rank_dense(slots)), feats, slots, cand))
+            _, feats, slots, best = max(scored, key=lambda x: x[0])
+            p_content = self.content_model.probability(feats, content_dense(slots))
             if p_content < self.content_model.threshold:
                 continue
             found.append(_build(article, tok, best, p_cue * p_content))
@@ -399,6 +415,8 @@ class LearnedExtractor:
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / MODEL_FILE
         data = {"cue": self.cue_model.to_dict(), "content": self.content_model.to_dict(), "meta": meta or {}}
+        if self.selection_model is not None:
+            data["selection"] = self.selection_model.to_dict()
         with gzip.open(path, "wt", encoding="utf-8") as handle:
             json.dump(data, handle, separators=(",", ":"))
         return path
@@ -408,4 +426,5 @@ class LearnedExtractor:
         path = Path(path) if path else ARTEFACT_DIR / MODEL_FILE
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
-        return cls(LinearModel.from_dict(data["cue"]), LinearModel.from_dict(data["content"]))
+        selection = LinearModel.from_dict(data["selection"]) if "selection" in data else None
+        return cls(LinearModel.from_dict(data["cue"]), LinearModel.from_dict(data["content"]), selection)

@@ -70,19 +70,29 @@ class StackedBinary:
             self.combiners[subset] = LogisticRegression(C=1.0).fit(z, y)
         return self
 
-    def block_scores(self, inputs: dict[str, Any]) -> dict[str, np.ndarray]:
-        """Each available block's probability; a block whose input is None is left out."""
-        return {b.name: b.model.predict_proba(inputs[b.input])[:, 1]
-                for b in self.blocks if inputs.get(b.input) is not None}
+    def block_scores(self, inputs: dict[str, Any], first_steps: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Each available block's probability; a block whose input is None is left out.
+
+        `first_steps` maps a pipeline block's name to its input already through the pipeline's first
+        step (e.g. the vectorised text a caller also reads), which is then not computed again."""
+        first_steps = first_steps or {}
+        scores = {}
+        for b in self.blocks:
+            if b.name in first_steps:
+                scores[b.name] = b.model[1:].predict_proba(first_steps[b.name])[:, 1]
+            elif inputs.get(b.input) is not None:
+                scores[b.name] = b.model.predict_proba(inputs[b.input])[:, 1]
+        return scores
 
     def predict_proba(self, inputs: dict[str, Any]) -> tuple[np.ndarray, tuple[str, ...]]:
         """(probability of the positive class, the blocks used)."""
         prob, subset, _ = self.predict_with_blocks(inputs)
         return prob, subset
 
-    def predict_with_blocks(self, inputs: dict[str, Any]) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
+    def predict_with_blocks(self, inputs: dict[str, Any], first_steps: dict[str, Any] | None = None
+                            ) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
         """(probability, the blocks used, each available block's own probability), blocks run once."""
-        scores = self.block_scores(inputs)
+        scores = self.block_scores(inputs, first_steps)
         subset = next((s for s in self.subsets if all(n in scores for n in s)), None)
         if subset is None:
             raise ValueError(f"no combiner for the available blocks {sorted(scores)}")

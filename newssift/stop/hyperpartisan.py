@@ -1,7 +1,8 @@
 """Hyperpartisan tone, article level: a probability, and the reasons behind it with their evidence.
 
-The model (`hyperpartisan_model`) stacks three views: the article's words, the shared encoder's
-embedding of its lead, and style measurements. The reasons a reader sees are the checkable ones:
+The model (`hyperpartisan_model`) stacks four views: the article's words, the shared encoder's
+embedding of its lead, the density of propaganda techniques (the propaganda head's spans), and
+style measurements. The reasons a reader sees are the checkable ones:
 the words that pushed the score most (each with where it occurs), style measurements beyond what
 is typical of non-hyperpartisan articles (with the sentences behind them), and loaded language
 found by the technique head.
@@ -68,8 +69,8 @@ class HyperpartisanHead(Head):
     def load(self) -> None:
         self.artefact = load_artefact()
         # the words block's vocabulary, for the words a reader is shown (sorting it is slow: once here)
-        words_block = next(b for b in self.artefact["model"].blocks if b.name == "words")
-        self.words_vocabulary = words_block.model[0].get_feature_names_out()
+        self.words_block = next(b for b in self.artefact["model"].blocks if b.name == "words")
+        self.words_vocabulary = self.words_block.model[0].get_feature_names_out()
         self.encoder_fingerprint = None
         try:
             from newssift.models.encoder import get_encoder
@@ -80,38 +81,86 @@ class HyperpartisanHead(Head):
         # the encoder block serves only with the encoder it was trained on
         self.uses_encoder = self.encoder_fingerprint is not None and \
             self.encoder_fingerprint == self.artefact["encoder_fingerprint"]
+        # the technique block only with the propaganda model it was trained on (its spans' density)
+        from newssift.stop.technique_density import propaganda_identity
+
+        trained_with = self.artefact.get("propaganda_identity")
+        self.uses_techniques = self.uses_encoder and trained_with is not None and \
+            propaganda_identity() == trained_with
 
     def __call__(self, doc: Doc) -> None:
-        doc.report.stop["hyperpartisan"] = self.analyse(doc)
+        self.pipe([doc])
 
     def analyse(self, doc: Doc) -> dict:
+        self.pipe([doc])
+        return doc.report.stop["hyperpartisan"]
+
+    def pipe(self, docs) -> None:
+        """The articles of a batch go through each model together (scikit-learn costs mostly per
+        call); the words block's vectorised text also serves the words shown as reasons."""
         from newssift.stop.hyperpartisan_model import model_text
 
-        article = doc.article
+        docs = list(docs)
         model = self.artefact["model"]
-        measurements = style_measurements(article.text, article.sentences)
-        embedding = None
-        if self.uses_encoder:
-            embedding = lead_embedding(doc.encoded)
-        inputs = {
-            "text": [model_text(article.title or "", article.text)],
-            "style": np.array([[measurements[k] for k in STYLE_FEATURES]]),
-            "embedding": None if embedding is None else embedding[None, :],
-        }
-        prob, used, blocks = model.predict_with_blocks(inputs)
-        components = {name: round(float(p[0]), 4) for name, p in blocks.items()}
-        score = float(prob[0])
-        return {
-            "score": round(score, 4),
-            "hyperpartisan": score >= 0.5,
-            "model": "+".join(used),
-            "components": components,
-            "style": {k: round(v, 4) for k, v in measurements.items()},
-            "reasons": self.reasons(doc, model, measurements, inputs["text"][0]),
-        }
+        rows = []
+        for doc in docs:
+            article = doc.article
+            measurements = style_measurements(article.text, article.sentences)
+            embedding = lead_embedding(doc.encoded) if self.uses_encoder else None
+            rows.append({
+                "measurements": measurements,
+                "text": model_text(article.title or "", article.text),
+                "style": np.array([measurements[k] for k in STYLE_FEATURES]),
+                "embedding": embedding,
+                "techniques": self.technique_input(doc) if embedding is not None else None,
+            })
+        vectorizer = self.words_block.model[0]
+        vectorised = vectorizer.transform([r["text"] for r in rows])
+        # articles with the same inputs available share one call (the usual case: all of them)
+        groups: dict[tuple, list[int]] = {}
+        for i, r in enumerate(rows):
+            groups.setdefault((r["embedding"] is None, r["techniques"] is None), []).append(i)
+        for (no_embedding, no_techniques), members in groups.items():
+            inputs = {
+                "text": [rows[i]["text"] for i in members],
+                "style": np.stack([rows[i]["style"] for i in members]),
+                "embedding": None if no_embedding else np.stack([rows[i]["embedding"] for i in members]),
+                "techniques": None if no_techniques else np.vstack([rows[i]["techniques"] for i in members]),
+            }
+            prob, used, blocks = model.predict_with_blocks(inputs, {"words": vectorised[members]})
+            for k, i in enumerate(members):
+                doc, r = docs[i], rows[i]
+                score = float(prob[k])
+                doc.report.stop["hyperpartisan"] = {
+                    "score": round(score, 4),
+                    "hyperpartisan": score >= 0.5,
+                    "model": "+".join(used),
+                    "components": {name: round(float(p[k]), 4) for name, p in blocks.items()},
+                    "style": {key: round(v, 4) for key, v in r["measurements"].items()},
+                    "reasons": self.reasons(doc, r["measurements"], vectorised[i]),
+                }
+
+    def technique_input(self, doc: Doc) -> np.ndarray | None:
+        """The technique density row: from the propaganda head's spans when it ran on this article,
+        else from the propaganda model run here on the same encoding (e.g. `newssift evaluate`)."""
+        if not self.uses_techniques:
+            return None
+        from newssift.stop.technique_density import technique_vector
+
+        spans = doc.shared.get("propaganda")
+        if spans is None:
+            if doc.encoded is None:
+                return None
+            try:
+                from newssift.stop.propaganda import _shared_model
+
+                spans = _shared_model().analyse_encoded(doc.encoded)
+            except Exception:  # noqa: BLE001 - the combiner without the technique block serves
+                return None
+        return technique_vector(doc.article.text, doc.article.sentences, spans)[None, :]
 
     # -- reasons ---------------------------------------------------------------------------
-    def reasons(self, doc: Doc, model, measurements: dict, text_for_words: str) -> list[dict]:
+    def reasons(self, doc: Doc, measurements: dict, vectorised_words) -> list[dict]:
         text = doc.article.text
         reasons: list[dict] = []
         loaded = [t for t in doc.report.stop.get("techniques", []) if t.get("technique") in LOADED_TECHNIQUES]
@@ -123,7 +172,7 @@ class HyperpartisanHead(Head):
                 "value": round(len(sentences) / max(len(doc.article.sentences), 1), 4),
                 "evidence": [span_dict(text, t["start"], t["end"], technique=t["technique"]) for t in loaded[:12]],
             })
-        words = self._pushing_words(model, text_for_words, text)
+        words = self._pushing_words(vectorised_words, text)
         if words:
             reasons.append({
                 "kind": "words",
@@ -150,10 +199,9 @@ class HyperpartisanHead(Head):
                                 "evidence": [{"path": f"stop.hyperpartisan.style.{feature}"}]})
         return reasons
 
-    def _pushing_words(self, model, model_input: str, text: str, top: int = 6) -> list[dict]:
-        words_block = next(b for b in model.blocks if b.name == "words")
-        vectorizer, regression = words_block.model[0], words_block.model[-1]
-        row = vectorizer.transform([model_input])
+    def _pushing_words(self, row, text: str, top: int = 6) -> list[dict]:
+        """The words that push this article's words score up most (its vectorised text `row`)."""
+        regression = self.words_block.model[-1]
         contribution = row.multiply(regression.coef_[0]).tocsr()
         if not contribution.nnz:
             return []
