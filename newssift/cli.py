@@ -355,9 +355,11 @@ def train_stance(
     data: Optional[Path] = typer.Option(None, "--data", help="The public data folder (default: ../shared/data)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
     validate: bool = typer.Option(True, "--validate/--no-validate", help="Score on 15% of bodies held out first."),
+    claim_folds: int = typer.Option(5, "--claim-folds", help="Also score on this many claim-disjoint folds (0: skip)."),
 ):
     """Headline against body on FNC-1 (two-stage gradient boosting on pair features)."""
-    print_json(call("newssift.stop.stance_model:train_stance", data_dir=data, out_dir=out, validate=validate))
+    print_json(call("newssift.stop.stance_model:train_stance", data_dir=data, out_dir=out, validate=validate,
+                    claim_folds=claim_folds))
 
 
 @train_app.command("credibility")

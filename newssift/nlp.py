@@ -53,12 +53,19 @@ def regex_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def doc_text(doc) -> str:
+    """`doc.text`, joined once per Doc (spaCy rebuilds it from the tokens on every access)."""
+    text = doc.user_data.get("newssift_text")
+    if text is None:
+        text = doc.user_data["newssift_text"] = doc.text
+    return text
+
+
 def spacy_sentences(doc) -> list[tuple[int, int]]:
     """Sentence boundaries from a parsed spaCy Doc, never crossing a paragraph break."""
-    text = doc.text
+    text = doc_text(doc)
     spans: list[tuple[int, int]] = []
-    for sent in doc.sents:
-        s, e = sent.start_char, sent.end_char
+    for s, e in _sentence_chars(doc):
         # split at line breaks: a paragraph end is always a sentence end
         pos = s
         for m in re.finditer(r"\n+", text[s:e]):
@@ -66,6 +73,22 @@ def spacy_sentences(doc) -> list[tuple[int, int]]:
             pos = s + m.end()
         _add_trimmed(spans, text, pos, e)
     return spans
+
+
+def _sentence_chars(doc) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each of `doc.sents`, read from arrays instead of Span objects."""
+    import numpy as np
+    from spacy.attrs import IDX, LENGTH, SENT_START
+
+    n = len(doc)
+    if not n:
+        return []
+    columns = doc.to_array([SENT_START, IDX, LENGTH]).astype(np.int64)
+    starts = np.flatnonzero(columns[:, 0] == 1)
+    if not len(starts) or starts[0] != 0:
+        starts = np.concatenate([[0], starts])
+    last = np.append(starts[1:], n) - 1
+    return list(zip(columns[starts, 1].tolist(), (columns[last, 1] + columns[last, 2]).tolist()))
 
 
 def _add_trimmed(spans, text, start, end):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 Spans = list[tuple[int, int]]
 
 OPENING_QUOTES = "“«„"
@@ -38,6 +40,9 @@ class Candidate:
     spans: Spans = field(default_factory=list)  # character spans (several for quotes split by a cue)
 
 
+_QUOTE_MARK = re.compile("``|''|[" + re.escape(OPENING_QUOTES + CLOSING_QUOTES + STRAIGHT_QUOTES) + "]")
+
+
 def quote_regions(text: str) -> list[tuple[int, int]]:
     """Character spans of quoted stretches, marks included, with at least MIN_QUOTE_WORDS words.
 
@@ -48,26 +53,24 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
         base, chunk = paragraph.start(), paragraph.group()
         opened = None
         straight_open = None
-        i = 0
-        while i < len(chunk):
-            ch = chunk[i]
+        # only the marks matter: jump from one to the next
+        for mark in _QUOTE_MARK.finditer(chunk):
+            i, m = mark.start(), mark.group()
             # two apostrophes (''...'') and ``...'' stand for double quotes in some wire copy
-            width = 2 if chunk[i:i + 2] in ("''", "``") else 1
-            if ch in OPENING_QUOTES or chunk[i:i + 2] == "``":
+            if m in OPENING_QUOTES or m == "``":
                 opened = i
-            elif ch in CLOSING_QUOTES and opened is not None:
-                regions.append((base + opened, base + i + 1))
-                opened = None
-            elif ch in STRAIGHT_QUOTES or chunk[i:i + 2] == "''":
-                if chunk[i:i + 2] == "''" and opened is not None:
-                    regions.append((base + opened, base + i + 2))
+            elif m in CLOSING_QUOTES:
+                if opened is not None:
+                    regions.append((base + opened, base + i + 1))
                     opened = None
-                elif straight_open is None:
-                    straight_open = i
-                else:
-                    regions.append((base + straight_open, base + i + width))
-                    straight_open = None
-            i += width
+            elif m == "''" and opened is not None:
+                regions.append((base + opened, base + i + 2))
+                opened = None
+            elif straight_open is None:
+                straight_open = i
+            else:
+                regions.append((base + straight_open, base + mark.end()))
+                straight_open = None
         if opened is not None:  # a quote running to the paragraph end (continued next paragraph)
             regions.append((base + opened, base + len(chunk)))
     return sorted((s, e) for s, e in regions if len(re.findall(r"\w+", text[s:e])) >= MIN_QUOTE_WORDS)
@@ -99,7 +102,9 @@ class ParsedArticle:
 
     def __init__(self, doc):
         self.doc = doc
-        self.text = doc.text
+        from newssift.nlp import doc_text
+
+        self.text = doc_text(doc)
         self.quotes = quote_regions(self.text)
         self.token_quote = [-1] * len(doc)
         for qi, (s, e) in enumerate(self.quotes):
@@ -109,9 +114,7 @@ class ParsedArticle:
                     self.token_quote[t.i] = qi
         self.paragraph_of = _paragraph_ids(doc)
         # sentence number of each token, read once (Token.sent walks the sentence every time)
-        self.sentence_of = [0] * len(doc)
-        for number, sent in enumerate(doc.sents):
-            self.sentence_of[sent.start:sent.end] = [number] * (sent.end - sent.start)
+        self.sentence_of = sentence_numbers(doc)
         self._starts = [s for s, _ in self.quotes]
         self._longest = max((e - s for s, e in self.quotes), default=0)
 
@@ -142,6 +145,17 @@ class ParsedArticle:
                 spans.append((tok.idx, tok.idx + len(tok)))
             last = i
         return spans
+
+
+def sentence_numbers(doc) -> list[int]:
+    """The sentence number of each token, as `enumerate(doc.sents)` gives it, from one array."""
+    from spacy.attrs import SENT_START
+
+    if not len(doc):
+        return []
+    starts = doc.to_array([SENT_START]).ravel() == 1
+    starts[0] = True  # the first token always opens a sentence
+    return (np.cumsum(starts) - 1).tolist()
 
 
 def _paragraph_ids(doc) -> list[int]:

@@ -29,8 +29,9 @@ def quotes_from_parse(spacy_doc, extractor) -> list[dict]:
     """Report objects for every attribution in a parsed article, in reading order."""
     from newssift.claims.quote_structure import is_direct, speaker_tokens
     from newssift.claims.speakers import SpeakerResolver
+    from newssift.nlp import doc_text
 
-    text = spacy_doc.text
+    text = doc_text(spacy_doc)
     resolver = SpeakerResolver(spacy_doc)
     quotes = []
     for att in extractor.extract(spacy_doc):
