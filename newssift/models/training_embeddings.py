@@ -140,31 +140,39 @@ class TrainingEmbedder:
             return data["docs"], [flat[bounds[i]:bounds[i + 1]] for i in range(len(texts))]
         docs = np.zeros((len(texts), 384), np.float32)
         sentences: list[np.ndarray] = []
-        for i, (text, doc_spans) in enumerate(zip(texts, spans)):
-            if i % 50 == 0:
-                log.info("encoding %d/%d", i, len(texts))
-            if self._encoder is not None:
-                docs[i], sent = self._shared_lead(text, doc_spans)
-                sentences.append(sent)
-                continue
-            offsets, states = self._token_states(text)
-            docs[i] = _pool(offsets, states, 0, len(text))
-            sentences.append(np.stack([_pool(offsets, states, s, e) for s, e in doc_spans])
-                             if doc_spans else np.zeros((0, 384), np.float32))
+        if self._encoder is not None:
+            # the shared encoder batches windows across texts: a few texts per call
+            for start in range(0, len(texts), 8):
+                if start % 48 == 0:
+                    log.info("encoding %d/%d", start, len(texts))
+                chunk = range(start, min(start + 8, len(texts)))
+                prefixes = [texts[i][:LEAD_CHARS_BOUND] for i in chunk]
+                for i, encoded in zip(chunk, self._encoder.encode_batch(prefixes)):
+                    docs[i], sent = self._shared_lead(encoded, spans[i])
+                    sentences.append(sent)
+        else:
+            for i, (text, doc_spans) in enumerate(zip(texts, spans)):
+                if i % 50 == 0:
+                    log.info("encoding %d/%d", i, len(texts))
+                offsets, states = self._token_states(text)
+                docs[i] = _pool(offsets, states, 0, len(text))
+                sentences.append(np.stack([_pool(offsets, states, s, e) for s, e in doc_spans])
+                                 if doc_spans else np.zeros((0, 384), np.float32))
         if cached:
             counts = np.array([len(s) for s in sentences])
             flat = np.concatenate(sentences) if sentences else np.zeros((0, 384), np.float32)
             np.savez_compressed(cached, docs=docs, sentences=flat, counts=counts)
         return docs, sentences
 
-    def _shared_lead(self, text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _shared_lead(encoded, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """The lead embedding (first 508 tokens, as the heads pool it at analysis time) and the sentence
-        embeddings inside the lead, from the shared encoder's pass over the text's opening."""
+        embeddings inside the lead, from the shared encoder's pass over the text's opening (`encoded`:
+        the pass over its first LEAD_CHARS_BOUND characters; the lead's tokens see at most one window
+        past it, so that prefix is enough)."""
         from newssift.stop.hyperpartisan import LEAD_TOKENS, lead_embedding
 
-        # the lead's tokens see at most one window past it: encoding a prefix of the text is enough
-        prefix = text[:LEAD_CHARS_BOUND]
-        encoded = self._encoder.encode_batch([prefix])[0]
+        prefix = encoded.text
         lead = lead_embedding(encoded)
         offsets = np.asarray(encoded.token_offsets)
         lead_end = int(offsets[min(LEAD_TOKENS, len(offsets)) - 1][1]) if len(offsets) else 0
