@@ -158,10 +158,9 @@ def fit_projection(model: MatchModel, preps: list[Prepared], split: str = "train
     model.projection = w.detach().numpy().astype(float).round(6).tolist()
 
 
-def unmatched_sentences(root: str | None = None, n: int = 400, part: int = 0) -> list[str]:
-    """Debate sentences that no fact-check should match: ClaimBuster's non-factual (-1) and
-    unimportant factual (0) sentences of eight words or more, a fixed spread-out sample.
-    `part` 0 (calibration) and 1 (re-ranker training) are disjoint samples."""
+def _unmatched_rows(root: str | None, n: int, part: int) -> list[dict]:
+    """ClaimBuster's non-factual (-1) and unimportant factual (0) sentences of eight words or more,
+    a fixed spread-out sample; `part` 0 and 1 are disjoint samples."""
     import csv
 
     from newssift.coverage.experiments import data_dir
@@ -172,24 +171,20 @@ def unmatched_sentences(root: str | None = None, n: int = 400, part: int = 0) ->
     with open(path, encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
     step = max(2, len(rows) // n)
-    return [r["Text"] for r in rows[part * (step // 2)::step][:n]]
+    return rows[part * (step // 2)::step][:n]
+
+
+def unmatched_sentences(root: str | None = None, n: int = 400, part: int = 0) -> list[str]:
+    """Debate sentences that no fact-check should match (see `_unmatched_rows`).
+    `part` 0 (calibration) and 1 (re-ranker training) are disjoint samples."""
+    return [r["Text"] for r in _unmatched_rows(root, n, part)]
 
 
 def unmatched_meta(root: str | None = None, n: int = 400, part: int = 0) -> list[dict]:
     """The debate date and speaker of each of `unmatched_sentences` (same arguments): matched
     queries carry them, so negatives without them would let the date features tell the two
     apart instead of the text."""
-    import csv
-
-    from newssift.coverage.experiments import data_dir
-
-    path = data_dir(root) / "checkworthy-claimbuster" / "crowdsourced.csv"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["Verdict"] in ("-1", "0") and len(r["Text"].split()) >= 8]
-    step = max(2, len(rows) // n)
-    return [{"date": r["File_id"][:10], "speaker": r["Speaker"]} for r in rows[part * (step // 2)::step][:n]]
+    return [{"date": r["File_id"][:10], "speaker": r["Speaker"]} for r in _unmatched_rows(root, n, part)]
 
 
 def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "dev", target: float = 0.8,
