@@ -91,10 +91,6 @@ class HyperpartisanHead(Head):
     def __call__(self, doc: Doc) -> None:
         self.pipe([doc])
 
-    def analyse(self, doc: Doc) -> dict:
-        self.pipe([doc])
-        return doc.report.stop["hyperpartisan"]
-
     def pipe(self, docs) -> None:
         """The articles of a batch go through each model together (scikit-learn costs mostly per
         call); the words block's vectorised text also serves the words shown as reasons."""
