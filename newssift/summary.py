@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from newssift.claims.quotes import quoted_speaker
 from newssift.head import Doc, Head
 from newssift.stop.technique_labels import technique_label
 
@@ -108,7 +109,7 @@ class SummaryHead(Head):
         # Words inside a quotation are the speaker's, not the outlet's: a careful reader weighs
         # the outlet's own loaded language, and notes the quoted ones apart.
         quotes = doc.report.claims.get("quotes", [])
-        speaker_of = [_quoted_by(t, quotes) for t in techniques]
+        speaker_of = [quoted_speaker(t, quotes) for t in techniques]
         own = [t for t, who in zip(techniques, speaker_of) if who is None]
         quoted = [(t, who) for t, who in zip(techniques, speaker_of) if who is not None]
         loaded = [t for t in own if t.get("technique") in LOADED]
@@ -213,17 +214,6 @@ class SummaryHead(Head):
 
 
 LOADED = ("Loaded_Language", "Name_Calling,Labeling")
-
-
-def _quoted_by(span: dict, quotes: list[dict]) -> str | None:
-    """The speaker of the quote whose content holds most of the span, if any."""
-    length = max(1, span["end"] - span["start"])
-    for q in quotes:
-        parts = q.get("content_parts") or ([q["content"]] if isinstance(q.get("content"), dict) else [])
-        inside = sum(max(0, min(span["end"], p["end"]) - max(span["start"], p["start"])) for p in parts)
-        if inside * 2 >= length:
-            return q.get("speaker") or "an unnamed speaker"
-    return None
 
 
 def _by_frequency(items) -> list[str]:

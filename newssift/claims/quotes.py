@@ -4,7 +4,8 @@ Reads the shared spaCy parse (never parses again), finds attributions with the l
 (``quote_extraction``), resolves each speaker mention to the fullest name in the article
 (``speakers``) and writes ``report.claims["quotes"]``; the same list goes to
 ``doc.shared["quotes"]`` so the check-worthiness head can credit claims inside quotes to their
-speaker.
+speaker. Technique spans already in the report that sit inside a quote get its speaker
+(``quoted_from``): those words are the speaker's, not the outlet's.
 """
 
 from __future__ import annotations
@@ -70,3 +71,18 @@ class QuotesHead(Head):
         quotes = quotes_from_parse(doc.spacy, self.extractor) if doc.spacy is not None else []
         doc.report.claims["quotes"] = quotes
         doc.shared["quotes"] = quotes
+        for span in doc.report.stop.get("techniques", []):
+            speaker = quoted_speaker(span, quotes)
+            if speaker is not None:
+                span["quoted_from"] = speaker
+
+
+def quoted_speaker(span: dict, quotes: list[dict]) -> str | None:
+    """The speaker of the quote whose content holds at least half of `span`'s characters, if any."""
+    length = max(1, span["end"] - span["start"])
+    for quote in quotes:
+        parts = quote.get("content_parts") or ([quote["content"]] if isinstance(quote.get("content"), dict) else [])
+        inside = sum(max(0, min(span["end"], p["end"]) - max(span["start"], p["start"])) for p in parts)
+        if inside * 2 >= length:
+            return quote.get("speaker") or "an unnamed speaker"
+    return None

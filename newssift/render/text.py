@@ -66,6 +66,7 @@ def _stop(report: Report) -> list:
             parts.append(Text.assemble(
                 ("  “", ""), (span["text"], "bold"), ("” ", ""),
                 (f"{technique_label(span['technique'])} {span['score']:.2f}", "dim"),
+                (f" — quoted from {span['quoted_from']}" if span.get("quoted_from") else "", "italic"),
                 (f" — {span['explanation']}" if span.get("explanation") else "", "dim")))
     elif report.heads.get("propaganda", {}).get("status") == "ok":
         parts.append(Text("No persuasion techniques found."))
