@@ -11,7 +11,7 @@ import numpy as np
 from newssift.article import span_dict
 from newssift.coverage.bm25 import BM25, tokens
 from newssift.coverage.features import candidate_features, day_number, speaker_key
-from newssift.coverage.gate import article_year, other_event
+from newssift.coverage.gate import article_year, other_event, parse_factchecks
 from newssift.coverage.model import MatchModel
 from newssift.errors import ModelMissing, ResourceMissing
 from newssift.head import Doc, Head
@@ -259,6 +259,7 @@ class CoverageHead(Head):
         found = self.matcher.match([text[s:e] for s, e, _ in claims], contexts, limit=3,
                                    metas=[meta] * len(claims))
         year = article_year(doc.article.published)
+        parse_factchecks([h["factcheck"]["claim"] or "" for hits in found for h in hits])
         matches, withheld = [], []
         for (start, end, extra), context, hits in zip(claims, contexts, found):
             for h in hits:
