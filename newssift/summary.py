@@ -9,6 +9,7 @@ A point's ``evidence`` is a list of references into the report: ``{"path": "stop
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from newssift.head import Doc, Head
 from newssift.stop.technique_labels import technique_label
@@ -104,21 +105,36 @@ class SummaryHead(Head):
         techniques = doc.report.stop.get("techniques", [])
         if not techniques:
             return None
-        loaded = [t for t in techniques if t.get("technique") in ("Loaded_Language", "Name_Calling,Labeling")]
-        chosen = loaded or techniques
-        sentences = {_sentence_of(doc, t["start"]) for t in chosen}
-        counts = doc.report.stop.get("technique_counts") or {}
+        # Words inside a quotation are the speaker's, not the outlet's: a careful reader weighs
+        # the outlet's own loaded language, and notes the quoted ones apart.
+        quotes = doc.report.claims.get("quotes", [])
+        speaker_of = [_quoted_by(t, quotes) for t in techniques]
+        own = [t for t, who in zip(techniques, speaker_of) if who is None]
+        quoted = [(t, who) for t, who in zip(techniques, speaker_of) if who is not None]
+        loaded = [t for t in own if t.get("technique") in LOADED]
+        others = Counter(t["technique"] for t in own if t.get("technique") not in LOADED)
+        uses = []  # what the outlet does in its own words
         if loaded:
-            text = f"Loaded language in {len(sentences)} sentence(s)"
-        else:
-            text = f"Persuasion techniques in {len(sentences)} sentence(s)"
-        if loaded:  # the parenthesis counts what the sentence count counts
-            counts = {k: v for k, v in counts.items() if k in ("Loaded_Language", "Name_Calling,Labeling")}
-        top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
-        if top:
-            text += " (" + "; ".join(f"{technique_label(k)} ×{v}" for k, v in top) + ")"  # labels hold commas
+            n = len({_sentence_of(doc, t["start"]) for t in loaded})
+            examples = [t["text"] for t in sorted(loaded, key=lambda t: -t.get("score", 0)) if len(t["text"]) <= 60]
+            text = f"loaded language or name-calling in {_count(n, 'sentence')}"
+            if examples:
+                text += " (" + ", ".join(f"“{e}”" for e in list(dict.fromkeys(examples))[:3]) + ")"
+            uses.append(text)
+        if others:
+            listed = ", ".join(f"{technique_label(k).lower()} ×{v}" for k, v in others.most_common(3))
+            uses.append(f"{_count(sum(others.values()), 'other technique span' if loaded else 'technique span')} "
+                        f"({listed})")
+        parts = [f"In its own words the outlet uses {' and '.join(uses)}"] if uses else []
+        if quoted:
+            speakers = _by_frequency(who for _, who in quoted)
+            verb = "is" if len(quoted) == 1 else "are"
+            parts.append(f"{_count(len(quoted), 'technique span')} {verb} inside quotes from {_listing(speakers)}")
+        text = "; ".join(parts)
+        text = text[:1].upper() + text[1:]
+        chosen = (loaded + [t for t in own if t not in loaded] + [t for t, _ in quoted])[:MAX_SPANS]
         return {"text": text + ".", "kind": "techniques",
-                "evidence": [{"path": "stop.techniques"}] + [_span(t) for t in chosen[:MAX_SPANS]]}
+                "evidence": [{"path": "stop.techniques"}] + [_span(t) for t in chosen]}
 
     def _headline(self, report) -> dict | None:
         headline = report.stop.get("headline") or {}
@@ -159,10 +175,10 @@ class SummaryHead(Head):
             return None
         false = [i for i, m in enumerate(matches) if FALSE_VERDICT.search(str((m.get("factcheck") or {}).get("verdict")))]
         if false:
-            text = f"{len(false)} claim(s) match fact-checks rated false or misleading."
+            text = f"{_count(len(false), 'claim')} {_agree(len(false), 'match')} fact-checks rated false or misleading."
             chosen = false
         else:
-            text = f"{len(matches)} claim(s) match published fact-checks."
+            text = f"{_count(len(matches), 'claim')} {_agree(len(matches), 'match')} published fact-checks."
             chosen = list(range(len(matches)))
         evidence = [{"path": f"coverage.matches[{i}]"} for i in chosen[:MAX_SPANS]]
         evidence += [_span(matches[i]["claim"]) for i in chosen[:MAX_SPANS] if isinstance(matches[i].get("claim"), dict)]
@@ -173,15 +189,63 @@ class SummaryHead(Head):
         quotes = report.claims.get("quotes", [])
         if not claims and not quotes:
             return None
-        speakers = sorted({q.get("speaker") for q in quotes if q.get("speaker")})
+        parts = []
         # a count of zero claims would read as a finding when the claims head did not run
-        parts = ([f"{len(claims)} check-worthy claim(s)"] if claims else []) + ([f"{len(quotes)} quote(s)"] if quotes else [])
-        text = ", ".join(parts)
-        if speakers:
-            text += " from " + ", ".join(speakers[:3]) + (" and others" if len(speakers) > 3 else "")
+        if claims:
+            own = sum(1 for c in claims if c.get("attributed_to") == "outlet" or not c.get("speaker"))
+            text = _count(len(claims), "check-worthy claim")
+            if 0 < own < len(claims):
+                text += f" ({own} asserted by the outlet itself, {len(claims) - own} by people or bodies it quotes)"
+            elif own == len(claims):
+                text += " (all asserted by the outlet itself)"
+            parts.append(text)
+        if quotes:
+            speakers = Counter(q.get("speaker") for q in quotes if q.get("speaker"))
+            text = _count(len(quotes), "quote")
+            if speakers:
+                named = [f"{who} ({n})" for who, n in sorted(speakers.items(), key=lambda kv: -kv[1])]
+                rest = len(named) - 3
+                text += ", most from " + _listing(named[:3] + ([f"{_count(rest, 'other speaker')}"] if rest > 0 else []))
+            parts.append(text)
         ranked = sorted(claims, key=lambda c: -c.get("checkworthiness", 0))
-        return {"text": text + ".", "kind": "claims",
+        return {"text": "; ".join(parts) + ".", "kind": "claims",
                 "evidence": [{"path": "claims.claims"}, {"path": "claims.quotes"}] + [_span(c) for c in ranked[:3]]}
+
+
+LOADED = ("Loaded_Language", "Name_Calling,Labeling")
+
+
+def _quoted_by(span: dict, quotes: list[dict]) -> str | None:
+    """The speaker of the quote whose content holds most of the span, if any."""
+    length = max(1, span["end"] - span["start"])
+    for q in quotes:
+        parts = q.get("content_parts") or ([q["content"]] if isinstance(q.get("content"), dict) else [])
+        inside = sum(max(0, min(span["end"], p["end"]) - max(span["start"], p["start"])) for p in parts)
+        if inside * 2 >= length:
+            return q.get("speaker") or "an unnamed speaker"
+    return None
+
+
+def _by_frequency(items) -> list[str]:
+    """Distinct items, the most frequent first (ties in order of appearance)."""
+    counts = Counter(items)
+    return [k for k, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _agree(n: int, verb: str) -> str:
+    """The verb for n subjects: "1 claim matches", "2 claims match"."""
+    return verb + ("es" if verb.endswith(("ch", "sh", "s", "x")) else "s") if n == 1 else verb
+
+
+def _listing(items: list[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _span(obj: dict) -> dict:

@@ -226,3 +226,35 @@ def test_summary_probability_follows_the_outlet_rating():
             source_point = next(p for p in report.summary["points"] if p["kind"] == "source")
             assert {"path": "source.ratings[0]"} in source_point["evidence"]
     assert probabilities[0.05] > probabilities[None] > probabilities[0.95]
+
+
+@needs_data
+def test_example_summary_tells_the_outlets_words_from_quoted_ones():
+    """Technique spans inside a quote are the speaker's: the summary counts them apart, names the
+    speakers, and splits the claims into the outlet's own and the quoted ones."""
+    from newssift.ingest.reader import read_input
+    from newssift.pipeline import Analyzer
+
+    article = read_input(str(EXAMPLE))
+    report = Analyzer(heads=["newssift.stop.propaganda:PropagandaHead", "newssift.claims.quotes:QuotesHead",
+                             "newssift.claims.checkworthy:CheckworthyHead", "newssift.summary:SummaryHead"]
+                      ).analyze(article)
+    points = {p["kind"]: p for p in report.summary["points"]}
+    techniques = points["techniques"]["text"]
+    text = report.article.text
+    quoted = [(q["content"]["start"], q["content"]["end"]) for q in report.claims["quotes"]]
+    inside = [t for t in report.stop["techniques"]
+              if any(s <= t["start"] and t["end"] <= e + 1 for s, e in quoted)]
+    assert inside, "the example's Kremlin and Volodin quotes carry technique spans"
+    assert f"{len(inside)} technique span" in techniques and "inside quotes from the Kremlin" in techniques
+    assert "Vyacheslav Volodin" in techniques
+    # the outlet's own loaded words are quoted as examples; the Kremlin's "pragmatic" is not one of them
+    assert "In its own words the outlet uses loaded language" in techniques
+    assert "obliterate" in techniques and "pragmatic" not in techniques
+    own = [c for c in report.claims["claims"] if c["attributed_to"] == "outlet"]
+    claims = points["claims"]["text"]
+    assert f"{len(own)} asserted by the outlet itself" in claims
+    assert "most from the Kremlin (" in claims  # the most quoted speaker comes first
+    for ref in points["techniques"]["evidence"]:
+        if "start" in ref:
+            assert text[ref["start"]:ref["end"]] == ref["text"]

@@ -164,7 +164,7 @@ class HyperpartisanHead(Head):
             sentences = {_sentence_index(doc, t["start"]) for t in loaded}
             reasons.append({
                 "kind": "loaded_language",
-                "text": f"Loaded language or name-calling in {len(sentences)} sentence(s).",
+                "text": f"Loaded language or name-calling in {len(sentences)} sentence{'' if len(sentences) == 1 else 's'}.",
                 "value": round(len(sentences) / max(len(doc.article.sentences), 1), 4),
                 "evidence": [span_dict(text, t["start"], t["end"], technique=t["technique"]) for t in loaded[:12]],
             })
