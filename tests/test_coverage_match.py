@@ -141,27 +141,39 @@ def test_head_on_the_example_article(env):
     jsonschema.validate(report.to_dict(), schema)
 
 
-@pytest.mark.xfail(reason="known wrong match (issue 6): the re-ranker scores Obama's 2012 congratulation of Putin "
-                          "0.87 for Putin's 2016 one; the year and subject features get no weight on CheckThat!",
-                   strict=True)
-def test_example_article_gets_no_wrong_match(env):
-    """Putin's 2016 congratulation of Trump is not Obama's 2012 congratulation of Putin, however
-    close the wording: the fact-check about the latter must stay below the threshold."""
+def _putin_report(env, published=None):
     from newssift.ingest.reader import read_input
     from newssift.pipeline import Analyzer
 
     article = read_input(str(EXAMPLE))
     assert "Putin congratulated the US president-elect" in article.text
-    report = Analyzer(heads=["newssift.coverage.match:CoverageHead"], db_url=env["db"]).analyze(article)
-    shown = [m["factcheck"]["claim"] for m in report.coverage["matches"]]
-    assert not any("Obama congratulated" in claim for claim in shown), shown
-    # it is still the closest fact-check for that sentence: only the threshold keeps it out
+    article.published = published
+    return Analyzer(heads=["newssift.coverage.match:CoverageHead"], db_url=env["db"]).analyze(article)
+
+
+@pytest.mark.parametrize("published", [None, "2016-11-15"])
+def test_example_article_gets_no_wrong_match(env, published):
+    """Putin's 2016 congratulation of Trump is not Obama's 2012 congratulation of Putin, however
+    close the wording: the re-ranker still scores that fact-check above the threshold, and the
+    gate (newssift.coverage.gate) withholds it, saying why, whether the article's date is known or not."""
+    from newssift.coverage.gate import ROLES_REVERSED
     from newssift.coverage.match import StoreMatcher
 
-    sentence = "Trump’s team has issued a statement saying Putin congratulated the US president-elect on his election victory."
+    report = _putin_report(env, published)
+    assert report.heads["coverage"]["status"] == "ok", report.heads["coverage"]
+    shown = [m["factcheck"]["claim"] for m in report.coverage["matches"]]
+    assert not any("Obama congratulated" in claim for claim in shown), shown
+    withheld = [m for m in report.coverage["withheld"] if "Obama congratulated" in m["factcheck"]["claim"]]
+    assert len(withheld) == 1 and withheld[0]["reason"] == ROLES_REVERSED
+    assert withheld[0]["claim"]["text"].startswith("Trump’s team has issued a statement saying Putin congratulated")
+    # still the closest fact-check for that sentence, and above the threshold: the gate keeps it out
+    sentence = withheld[0]["claim"]["text"]
     closest = StoreMatcher(env["db"]).match([sentence], limit=1, threshold=0.0)[0]
     assert "Obama congratulated" in closest[0]["factcheck"]["claim"]
-    assert closest[0]["similarity"] < report.coverage["threshold"]
+    assert closest[0]["similarity"] >= report.coverage["threshold"]
+    from newssift.render.text import render_text
+
+    assert "withheld as about another event" in render_text(report, to_string=True)
 
 
 def test_model_of_another_encoder_is_refused(env, tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ import numpy as np
 from newssift.article import span_dict
 from newssift.coverage.bm25 import BM25, tokens
 from newssift.coverage.features import candidate_features, day_number, speaker_key
+from newssift.coverage.gate import article_year, other_event, parse_factchecks
 from newssift.coverage.model import MatchModel
 from newssift.errors import ModelMissing, ResourceMissing
 from newssift.head import Doc, Head
@@ -207,11 +208,24 @@ def search(text: str, limit: int = 5, db_url: str | None = None, threshold: floa
     return hits
 
 
+def _sentence(doc: Doc, start: int, end: int):
+    """The parsed sentence [start, end) of the article (parsed on its own without the article's parse)."""
+    if doc.spacy is not None:
+        span = doc.spacy.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            return span
+    from newssift.nlp import get_nlp
+
+    return get_nlp()(doc.text[start:end])
+
+
 # -- the analysis head --------------------------------------------------------------------------------
 class CoverageHead(Head):
     name = "coverage"
     section = "coverage"
-    needs = ("encoder",)
+    # the parse names each sentence's persons for the gate (newssift.coverage.gate); the quotes
+    # head needs it too, so a full analysis parses once for both
+    needs = ("encoder", "spacy")
     description = "Claims matched to published fact-checks."
 
     def load(self) -> None:
@@ -244,14 +258,24 @@ class CoverageHead(Head):
         meta = {"date": doc.article.published, "speaker": None}
         found = self.matcher.match([text[s:e] for s, e, _ in claims], contexts, limit=3,
                                    metas=[meta] * len(claims))
-        matches = []
-        for (start, end, extra), hits in zip(claims, found):
+        year = article_year(doc.article.published)
+        parse_factchecks([h["factcheck"]["claim"] or "" for hits in found for h in hits])
+        matches, withheld = [], []
+        for (start, end, extra), context, hits in zip(claims, contexts, found):
             for h in hits:
-                matches.append({"claim": span_dict(text, start, end, **extra), "factcheck": h["factcheck"],
-                                "similarity": h["similarity"]})
+                match = {"claim": span_dict(text, start, end, **extra), "factcheck": h["factcheck"],
+                         "similarity": h["similarity"]}
+                # a fact-check about another event is withheld, with the reason, however close
+                reason = other_event(_sentence(doc, start, end), h["factcheck"]["claim"] or "", year, context)
+                if reason:
+                    withheld.append({**match, "reason": reason})
+                else:
+                    matches.append(match)
         matches.sort(key=lambda m: -m["similarity"])
+        withheld.sort(key=lambda m: -m["similarity"])
         section = doc.report.coverage
         section["matches"] = matches
+        section["withheld"] = withheld
         section["threshold"] = self.matcher.model.threshold
         section["claims_searched"] = len(claims)
         section["factchecks_searched"] = self.matcher.index.size

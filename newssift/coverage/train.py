@@ -368,7 +368,10 @@ trained only on queries that all have a fact-check, it would learn which candida
 their debate's date and speaker, as matched queries do (without them the date features alone
 would tell negatives apart). The last three features flag a fact-check about another year or
 another person ("Obama congratulated Putin in 2012" for "Putin congratulated Trump"); on these
-data they get almost no weight.
+data they get almost no weight. The analysis head therefore withholds, after the threshold, a
+match whose fact-check is about another event (its actor named neither in the sentence nor the one
+before, and roles reversed or every year it states well before the article's date):
+`newssift.coverage.gate`, measured in `benchmarks/coverage.md`; this artefact is not involved.
 
 - Encoder fingerprint: `{model.fingerprint}`. The query projection, re-ranker and threshold only
   hold for embeddings of this encoder: loading the model with another encoder fails with a clear

@@ -101,8 +101,12 @@ def _source(report: Report) -> list:
 
 def _coverage(report: Report) -> list:
     matches = report.coverage.get("matches", [])
+    withheld = report.coverage.get("withheld", [])
+    # close in wording but about another event (newssift.coverage.gate): said, not shown as matches
+    note = [Text(f"{len(withheld)} close fact-check(s) withheld as about another event "
+                 f"(e.g. {withheld[0]['reason']}).", style="dim")] if withheld else []
     if not matches:
-        return [Text("No published fact-check matches a claim above the threshold.")] \
+        return [Text("No published fact-check matches a claim above the threshold."), *note] \
             if report.heads.get("coverage", {}).get("status") == "ok" else []
     parts = []
     for match in matches:
@@ -112,7 +116,7 @@ def _coverage(report: Report) -> list:
             ("  ↳ ", ""), (f"{fc.get('verdict') or '?'}", "bold"),
             (f" — {fc.get('claim', '')[:160]} ({fc.get('publisher') or '?'}, {fc.get('date') or 'undated'}) ", ""),
             (fc.get("url") or "", "blue underline"), (f"  similarity {match['similarity']:.2f}", "dim")))
-    return parts
+    return parts + note
 
 
 def _claims(report: Report) -> list:
