@@ -79,37 +79,19 @@ def fit(specs: list[str]) -> None:
         print(spec, "claim-disjoint", {k: round(v, 4) for k, v in stance_scores(gold, pooled).items()}, flush=True)
 
 
-TEST_MIX = {"agree": 1903, "disagree": 697, "discuss": 4464, "unrelated": 18349}
-
-
-def fnc_at_mix(gold: list[str], predicted: list[str], mix: dict[str, int]) -> float:
-    """FNC-1 score (percent of the maximum) with each gold class weighted to the share it has in `mix`."""
-    counts = {c: gold.count(c) for c in mix}
-    weight = {c: mix[c] / counts[c] for c in mix if counts[c]}
-    got = best = 0.0
-    for g, p in zip(gold, predicted):
-        related = g != "unrelated"
-        score = 0.25 * (related == (p != "unrelated")) + 0.75 * (related and p == g)
-        got += weight[g] * score
-        best += weight[g] * (1.0 if related else 0.25)
-    return 100 * got / best
-
-
 def testmix(specs: list[str]) -> None:
+    from newssift.evaluation.metrics import stance_scores_at_mix
+
     for spec in specs:
         cols, gold, pooled = columns(spec), [], []
         for name in SPLITS[1:]:
             d = np.load(f"{OUT}/{name}.npz")
             pooled += sm.StanceModel(None, False).fit(d["xtr"][:, cols], list(d["ytr"])).predict(d["xte"][:, cols])
             gold += list(d["yte"])
-        from sklearn.metrics import f1_score
-
-        counts = {c: gold.count(c) for c in TEST_MIX}
-        weights = [TEST_MIX[g] / counts[g] for g in gold]
-        macro = f1_score(gold, pooled, labels=list(TEST_MIX), average="macro", sample_weight=weights)
-        print(spec, "claim-disjoint FNC", round(fnc_at_mix(gold, pooled, counts), 2),
-              "; at the competition test's class mix: FNC", round(fnc_at_mix(gold, pooled, TEST_MIX), 2),
-              "macro-F1", round(float(macro), 3), flush=True)
+        mix = stance_scores_at_mix(gold, pooled)
+        print(spec, "claim-disjoint FNC", round(stance_scores(gold, pooled)["fnc_score"], 2),
+              "; at the competition test's class mix: FNC", round(mix["fnc_score"], 2),
+              "macro-F1", round(mix["macro_f1"], 3), flush=True)
 
 
 if __name__ == "__main__":

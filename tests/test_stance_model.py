@@ -71,6 +71,31 @@ def test_the_shipped_model_takes_the_featurizers_columns():
         assert model.stage_one.n_features_in_ == len(model.feature_names)
 
 
+def test_related_weights_move_only_the_related_choice():
+    from newssift.stop.stance_model import StanceModel
+
+    model = StanceModel(None, False)
+    row = np.array([0.30, 0.20, 0.25, 0.25])  # related (P(unrelated) < 0.5), agree most likely
+    assert model.label(row) == "agree"
+    model.related_weights = (1.0, 2.0, 1.0)
+    assert model.label(row) == "disagree"  # 0.40 beats 0.30 and 0.25
+    assert model.label(np.array([0.1, 0.3, 0.05, 0.55])) == "unrelated"  # weights never make a pair related
+
+
+@needs_data
+def test_the_shipped_model_records_the_weights_chosen_on_unseen_stories():
+    import json
+
+    from newssift.stop.headline import load_artefact
+    from newssift.stop.stance_model import ARTEFACT_DIR, RELATED_WEIGHT_GRID
+
+    metrics = json.loads((ARTEFACT_DIR / "metrics.json").read_text())
+    shipped = metrics["shipped"]
+    chosen = metrics["claim_disjoint"][shipped]["related_weights"]
+    assert tuple(chosen) in RELATED_WEIGHT_GRID
+    assert tuple(load_artefact()["models"][shipped].related_weights) == tuple(chosen)
+
+
 @needs_data
 def test_headline_head_uses_the_encoder_variant_from_the_articles_own_pass():
     from newssift.stop.headline import HeadlineHead, load_artefact

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from newssift.evaluation.metrics import (binary_scores, expected_calibration_error, fnc_score, roc_auc,
-                                         stance_scores)
+                                         stance_scores, stance_scores_at_mix)
 
 
 def test_fnc_score_weights():
@@ -32,6 +32,20 @@ def test_stance_scores_per_class():
     assert s["f1_discuss"] == pytest.approx(2 / 3)
     assert s["f1_unrelated"] == pytest.approx(2 / 3)
     assert s["macro_f1"] == pytest.approx((0.5 + 1 + 2 / 3 + 2 / 3) / 4)
+
+
+def test_stance_scores_at_a_class_mix_weight_each_gold_class():
+    gold = ["agree", "agree", "disagree", "discuss", "unrelated", "unrelated"]
+    pred = ["agree", "discuss", "disagree", "discuss", "unrelated", "agree"]
+    # the same mix as the sample: the plain scores
+    same = stance_scores_at_mix(gold, pred, {"agree": 2, "disagree": 1, "discuss": 1, "unrelated": 2})
+    assert same == pytest.approx(stance_scores(gold, pred))
+    # unrelated weighted 4x (8 of 12 pairs): each unrelated pair counts 4 times
+    heavy = stance_scores_at_mix(gold, pred, {"agree": 2, "disagree": 1, "discuss": 1, "unrelated": 8})
+    assert heavy == pytest.approx(stance_scores(gold + ["unrelated", "unrelated"] * 3, pred + ["unrelated", "agree"] * 3))
+    # fnc by hand: agree right 1 + agree->discuss 0.25 + disagree 1 + discuss 1 + 4 x (unrelated right 0.25)
+    # + 4 x (unrelated->agree 0); maximum 2 + 1 + 1 + 8 x 0.25 = 6
+    assert heavy["fnc_score"] == pytest.approx(100 * (1 + 0.25 + 1 + 1 + 1) / 6)
 
 
 def test_binary_scores():

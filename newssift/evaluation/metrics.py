@@ -52,6 +52,32 @@ def stance_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, fl
     return result
 
 
+# Class counts of the FNC-1 competition test set (25,413 pairs; Hanselowski et al. 2018)
+FNC_TEST_MIX = {"agree": 1903, "disagree": 697, "discuss": 4464, "unrelated": 18349}
+
+
+def stance_scores_at_mix(gold: Sequence[str], predicted: Sequence[str], mix: dict | None = None) -> dict[str, float]:
+    """FNC score and macro-F1 with each gold class weighted to its share in `mix` (default: the
+    competition test set's): what a set with that class mix would score if each class's pairs
+    behaved like these. An estimate for a held-back set whose class counts are published."""
+    mix = mix or FNC_TEST_MIX
+    counts = {c: sum(1 for g in gold if g == c) for c in mix}
+    weight = {c: mix[c] / counts[c] for c in mix if counts[c]}
+    w = np.array([weight.get(g, 0.0) for g in gold])
+    g_arr, p_arr = np.asarray(gold), np.asarray(predicted)
+    g_rel, p_rel = np.isin(g_arr, FNC_RELATED), np.isin(p_arr, FNC_RELATED)
+    got = (w * (0.25 * (g_rel == p_rel) + 0.75 * (g_rel & (g_arr == p_arr)))).sum()
+    best = (w * np.where(g_rel, 1.0, 0.25)).sum()
+    f1 = {}
+    for label in FNC_LABELS:
+        tp = w[(g_arr == label) & (p_arr == label)].sum()
+        fp = w[(g_arr != label) & (p_arr == label)].sum()
+        fn = w[(g_arr == label) & (p_arr != label)].sum()
+        f1[label] = float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+    return {"fnc_score": float(100 * got / best) if best else 0.0, "macro_f1": float(np.mean(list(f1.values()))),
+            **{f"f1_{label}": value for label, value in f1.items()}}
+
+
 def roc_auc(gold: Sequence[bool], scores: Sequence[float]) -> float:
     """Probability that a random positive scores above a random negative (ties count half)."""
     g = np.asarray(gold, bool)
