@@ -111,6 +111,9 @@ def analyze(
                                                help="Let a URL reach loopback and private addresses."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in $NEWSSIFT_HOME)."),
     store: bool = typer.Option(False, "--store/--no-store", help="Keep the report in the reports database."),
+    heads: Optional[str] = typer.Option(None, "--heads",
+                                        help="Only these analyses, comma-separated (e.g. propaganda,quotes,summary); "
+                                             "default: all, or $NEWSSIFT_HEADS."),
 ):
     """Analyse one article and print its report.
 
@@ -118,16 +121,20 @@ def analyze(
 
       newssift analyze story.html --url https://example.org/2016/11/story
 
+      newssift analyze story.txt --heads propaganda,quotes,summary
+
       newssift analyze https://example.org/story --format json > report.json
 
       newssift analyze saved.txt --format html --out report.html
     """
+    from newssift.batch import resolve_heads
     from newssift.ingest import read_input
     from newssift.pipeline import Analyzer
 
+    head_paths = resolve_heads(heads)  # an unknown name fails before any reading
     with time_limit(settings.MAX_SECONDS_PER_ARTICLE, "Reading and analysing the article"):
         article = read_input(input, url=url, allow_private_network=allow_private_network)
-        analyzer = Analyzer(db_url=db)
+        analyzer = Analyzer(heads=head_paths, db_url=db)
         report = analyzer.analyze(article)
     if store:
         call("newssift.store:store_report", report, db_url=db)
@@ -322,10 +329,14 @@ def train_propaganda(
     retrain_encoder: bool = typer.Option(False, "--retrain-encoder",
                                          help="Also fine-tune the shared encoder again (every encoder-based head "
                                               "must then be retrained)."),
+    epochs: float = typer.Option(1.0, "--epochs", help="With --retrain-encoder: passes over the training windows "
+                                                       "(at most; the time budget may stop it sooner)."),
+    budget: float = typer.Option(900.0, "--budget", help="With --retrain-encoder: seconds of fine-tuning at most."),
 ):
     """Train the propaganda-technique head on PTC (and, with --retrain-encoder or when none ships, the
     shared encoder's LoRA delta)."""
-    call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out, retrain_encoder=retrain_encoder)
+    call("newssift.models.train:train_propaganda", data_dir=data, out_dir=out, retrain_encoder=retrain_encoder,
+         finetune_epochs=epochs, finetune_seconds=budget)
 
 
 @train_app.command("checkworthy")

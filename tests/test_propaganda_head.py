@@ -43,9 +43,7 @@ def test_word_bounds_and_merging():
 
 @pytest.mark.parametrize("phrase, core", [
     ("lame duck Obama", "lame duck"),
-    pytest.param("his water boy John Kerry", "water boy", marks=pytest.mark.xfail(
-        strict=True, reason="known miss (issue 3): the tagger's 'any technique' output stays at 0.05-0.22 "
-                            "on these words, under the decoding threshold")),
+    ("his water boy John Kerry", "water boy"),
     ("pathetic attempt", "pathetic attempt"),
 ])
 def test_example_article_phrases_are_flagged(example_report, phrase, core):

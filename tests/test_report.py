@@ -80,6 +80,16 @@ def test_cli_json_output(example_path):
         assert data["article"]["text"][obj["start"]:obj["end"]] == obj["text"]
 
 
+def test_cli_heads_runs_only_the_named_analyses(example_path):
+    result = run_cli("analyze", str(example_path), "--format", "json", "--heads", "propaganda,quotes")
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    assert set(data["heads"]) == {"propaganda", "quotes"}
+    assert data["stop"]["techniques"] and data["claims"]["quotes"] and not data["claims"]["claims"]
+    bad = run_cli("analyze", str(example_path), "--heads", "propaganda,stance")
+    assert bad.returncode != 0 and b"Unknown head(s): stance" in bad.stderr
+
+
 def test_cli_text_output_has_all_four_sections(example_path, tmp_path):
     out = tmp_path / "report.txt"
     result = run_cli("analyze", str(example_path), "--out", str(out))

@@ -36,6 +36,10 @@ WINDOW = 256  # wordpieces per window, [CLS] and [SEP] included
 OVERLAP = 64  # wordpieces shared by neighbouring windows
 SENTENCE_MAX = 256  # embed_sentences truncates like sentence-transformers (max_seq_length 256)
 BATCH_TOKENS = 8192  # padded tokens per onnxruntime call
+# The pass also returns the states after this layer: the delta adapts only the layers above it, so
+# they keep the base model's reading of each word, which the technique classifier pools (the
+# adapted top layers are tuned to where techniques are, and lose some of what a phrase says).
+LOWER_LAYER = 3
 GRAPH_VERSION = "1"  # bump when the graph construction changes: it is part of the cache key
 
 CLS_ID, SEP_ID, PAD_ID = 101, 102, 0
@@ -212,6 +216,7 @@ class EncodedText:
     token_ids: np.ndarray  # (n,) int64
     token_offsets: np.ndarray  # (n, 2) int64 char offsets into `text`
     token_states: np.ndarray  # (n, 384) float32
+    lower_states: np.ndarray | None = None  # (n, 384) float32: the states after LOWER_LAYER
 
     def __len__(self) -> int:
         return len(self.token_ids)
@@ -223,12 +228,18 @@ class EncodedText:
         off = self.token_offsets
         return np.nonzero((off[:, 0] < end) & (off[:, 1] > start))[0]
 
-    def pool(self, start: int, end: int) -> np.ndarray:
-        """Mean of the token states inside [start, end), L2-normalised (zeros if no token)."""
+    def pool(self, start: int, end: int, lower: bool = False) -> np.ndarray:
+        """Mean of the token states inside [start, end), L2-normalised (zeros if no token); `lower`:
+        of the states after LOWER_LAYER."""
         idx = self.tokens_in(start, end)
         if len(idx) == 0:
             return np.zeros(HIDDEN, dtype=np.float32)
-        vec = self.token_states[idx].mean(axis=0)
+        states = self.token_states
+        if lower:
+            if self.lower_states is None:
+                raise ValueError("this encoding has no lower-layer states")
+            states = self.lower_states
+        vec = states[idx].mean(axis=0)
         return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
 
     def sentence_embeddings(self, spans) -> np.ndarray:
@@ -329,12 +340,12 @@ class Encoder:
         import onnxruntime as ort
         from newssift import settings
 
-        path = settings.cache_dir() / f"encoder-{self.fingerprint}.onnx"
+        path = settings.cache_dir() / f"encoder-{self.fingerprint}-l{LOWER_LAYER}.onnx"
         if not path.is_file():
             import onnx
 
             log.info("building the encoder graph (fingerprint %s)", self.fingerprint)
-            model = build_onnx(load_weights(self.base_dir, self.lora_path))
+            model = build_onnx(load_weights(self.base_dir, self.lora_path), layer_outputs=(LOWER_LAYER,))
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             onnx.save_model(model, str(tmp))
             os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
@@ -356,9 +367,11 @@ class Encoder:
             raise ModelMissing(f"The cached encoder graph could not be loaded ({exc}); run again to rebuild it.") from exc
 
     # -- running the graph ------------------------------------------------------------------
-    def run_windows(self, windows: list[np.ndarray]) -> list[np.ndarray]:
-        """Encoder states for token-id sequences (each already with [CLS] ... [SEP])."""
-        out: list[np.ndarray | None] = [None] * len(windows)
+    def run_windows(self, windows: list[np.ndarray], lower: bool = False) -> list:
+        """Encoder states for token-id sequences (each already with [CLS] ... [SEP]); with `lower`,
+        a (final, lower-layer) pair of states per sequence."""
+        out: list = [None] * len(windows)
+        names = ["last_hidden_state", f"layer{LOWER_LAYER}"] if lower else ["last_hidden_state"]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))  # length buckets
         batches = []
         i = 0
@@ -378,9 +391,10 @@ class Encoder:
                 mask[row, : len(windows[k])] = 1
             # onnxruntime sessions take concurrent runs: a head's small run is not queued behind the
             # background pass over the next batch
-            states = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+            outputs = self.session.run(names, {"input_ids": ids, "attention_mask": mask})
             for row, k in enumerate(batch):
-                out[k] = states[row, : len(windows[k])]
+                n = len(windows[k])
+                out[k] = (outputs[0][row, :n], outputs[1][row, :n]) if lower else outputs[0][row, :n]
 
         if self.parallel_runs > 1 and len(batches) > 1:
             # one single-threaded run per core, each on its own batch: no fork-join barrier inside
@@ -417,11 +431,13 @@ class Encoder:
             for s in starts:
                 windows.append(np.concatenate([[CLS_ID], ids[s: s + content], [SEP_ID]]).astype(np.int64))
             plans.append((text, ids, offsets, starts, first))
-        states = self.run_windows(windows) if windows else []
+        states = self.run_windows(windows, lower=True) if windows else []
         results = []
         for text, ids, offsets, starts, first in plans:
-            merged = merge_windows(len(ids), starts, states[first:first + len(starts)], content)
-            results.append(EncodedText(text, ids, offsets, merged))
+            mine = states[first:first + len(starts)]
+            merged = merge_windows(len(ids), starts, [s[0] for s in mine], content)
+            lower = merge_windows(len(ids), starts, [s[1] for s in mine], content)
+            results.append(EncodedText(text, ids, offsets, merged, lower))
         return results
 
     def encode(self, text: str) -> EncodedText:

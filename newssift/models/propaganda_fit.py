@@ -54,12 +54,12 @@ def search_decoding(articles, encoded: dict, probs: dict, say=print) -> tuple[di
 
 
 # -- technique classifier --------------------------------------------------------------------------
-def tc_training_set(articles, encoded: dict, probs: dict):
+def tc_training_set(articles, encoded: dict, probs: dict, lower: bool = False):
     """Span features and technique labels of every gold row, with (article id, start, end) keys."""
     feats, labels, keys = [], [], []
     for art in articles:
         for s, e, tech in art.spans:
-            feats.append(head_mod.span_features(art.text, encoded[art.id], probs[art.id], s, e))
+            feats.append(head_mod.span_features(art.text, encoded[art.id], probs[art.id], s, e, lower))
             labels.append(TECHNIQUE_INDEX[tech])
             keys.append((art.id, s, e))
     return np.stack(feats), np.asarray(labels), keys
@@ -72,9 +72,10 @@ def _tc_micro(params, feats, labels, keys) -> float:
     return tc_scores(gold_rows, ranked)["f1"]
 
 
-def fit_tc(articles, encoded: dict, probs: dict, fit, say=print, Cs=(0.003, 0.01, 0.03)) -> tuple[dict, dict]:
+def fit_tc(articles, encoded: dict, probs: dict, fit, say=print, Cs=(0.003, 0.01, 0.03),
+           lower: bool = False) -> tuple[dict, dict]:
     """Logistic regression over span features; C chosen by cross-validation over the folds."""
-    feats, labels, keys = tc_training_set(articles, encoded, probs)
+    feats, labels, keys = tc_training_set(articles, encoded, probs, lower)
     folds = np.asarray([fold_of(key[0]) for key in keys])
     if len(set(folds.tolist())) < 2:  # one fold: nothing to cross-validate (tests, dry runs)
         Cs = Cs[len(Cs) // 2:len(Cs) // 2 + 1]
@@ -99,25 +100,25 @@ def _credit(span, gold_merged) -> float:
     return sum(max(0, min(e, ge) - max(s, gs)) for gs, ge in gold_merged) / max(1, e - s)
 
 
-def candidates(art, encoded, probs, decoding, tc_params):
+def candidates(art, encoded, probs, decoding, tc_params, lower: bool = False):
     found = head_mod.decode_spans(art.text, encoded, probs, decoding)
     spans = [(s, e) for s, e, _ in found]
     if not spans:
         return spans, np.zeros((0, head_mod.N_RESCORE_FEATURES), np.float32)
-    tech = head_mod.tc_predict(tc_params, np.stack([head_mod.span_features(art.text, encoded, probs, s, e)
+    tech = head_mod.tc_predict(tc_params, np.stack([head_mod.span_features(art.text, encoded, probs, s, e, lower)
                                                     for s, e in spans]))
     return spans, head_mod.rescore_features(art.text, encoded, probs, spans, tech, decoding)
 
 
 def fit_rescorer(articles, encoded: dict, probs: dict, decoding: dict, tc_by_fold: list[dict], say=print,
-                 C: float = 0.1) -> tuple[dict | None, dict]:
+                 C: float = 0.1, lower: bool = False) -> tuple[dict | None, dict]:
     """Logistic regression: is a candidate span mostly inside gold spans? Its keep threshold is the
     one with the best cross-validated SI F1 (out-of-fold re-scorer probabilities)."""
     from sklearn.linear_model import LogisticRegression
 
     rows, labels, spans_of, folds = [], [], [], []
     for art in articles:
-        spans, feats = candidates(art, encoded[art.id], probs[art.id], decoding, tc_by_fold[fold_of(art.id)])
+        spans, feats = candidates(art, encoded[art.id], probs[art.id], decoding, tc_by_fold[fold_of(art.id)], lower)
         gold = merge_spans((s, e) for s, e, _ in art.spans)
         for span, row in zip(spans, feats):
             rows.append(row)

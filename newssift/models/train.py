@@ -126,8 +126,10 @@ def _mask_bias(mask):
 
 
 def finetune_top(train_articles, cache: Path, base_dir: Path, tagger: dict, *, rank: int = 8, alpha: float = 16.0,
-                 max_seconds: float = 1200.0, lr: float = 1e-3, batch_windows: int = 8, seed: int = 13):
-    """LoRA on the top layers + the tagger (warm-started), on cached lower-layer window states."""
+                 max_seconds: float = 1200.0, lr: float = 1e-3, batch_windows: int = 8, seed: int = 13,
+                 epochs: float = 1.0):
+    """LoRA on the top layers + the tagger (warm-started), on cached lower-layer window states: at
+    most `epochs` passes over the windows, fewer when `max_seconds` runs out first."""
     import torch
 
     from newssift.models import encoder as enc_mod
@@ -165,13 +167,15 @@ def finetune_top(train_articles, cache: Path, base_dir: Path, tagger: dict, *, r
                               weight_decay=0.01)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
     drop = torch.nn.Dropout(0.1)
-    order = list(rng.permutation(len(windows)))
-    planned = max(1, len(order) // batch_windows)
+    order: list = []
+    planned = max(1, int(epochs * len(windows)) // batch_windows)
     cached: dict[str, dict] = {}
     t0, c0 = time.time(), time.process_time()
     step = 0
-    while order and step < planned:
-        batch = [windows[order.pop()] for _ in range(min(batch_windows, len(order)))]
+    while step < planned:
+        if len(order) < batch_windows:  # a new pass over the windows, in a new order
+            order = list(rng.permutation(len(windows))) + order
+        batch = [windows[order.pop()] for _ in range(batch_windows)]
         rows_x, rows_m, rows_y = [], [], []
         for art_id, w in batch:
             if art_id not in cached:
@@ -221,7 +225,8 @@ def finetune_top(train_articles, cache: Path, base_dir: Path, tagger: dict, *, r
     head.eval()
     new_tagger = {"W1": head[0].weight.detach().numpy().copy(), "b1": head[0].bias.detach().numpy().copy(),
                   "W2": head[2].weight.detach().numpy().copy(), "b2": head[2].bias.detach().numpy().copy()}
-    stats = {"steps": step, "windows": len(windows), "rank": rank, "alpha": alpha, "lora_targets": list(LORA_TARGETS),
+    stats = {"steps": step, "epochs": round(step * batch_windows / len(windows), 2), "windows": len(windows),
+             "rank": rank, "alpha": alpha, "lora_targets": list(LORA_TARGETS),
              "lora_layers": list(LORA_LAYERS), "train_cpu_seconds": round(time.process_time() - c0, 1),
              "train_wall_seconds": round(time.time() - t0, 1)}
     return delta, new_tagger, stats
@@ -308,14 +313,20 @@ def extract_states(articles, encoder, cache: Path, layer_outputs: tuple[int, ...
             _say(f"encoded {k + 1}/{len(todo)} articles ({n_windows / (time.time() - t0):.2f} windows/s)")
 
 
-def load_states(art, cache: Path, key: str = "final"):
-    """The article's EncodedText from cached window states (merged as the runtime merges them)."""
-    from newssift.models.encoder import EncodedText, merge_windows
+def load_states(art, cache: Path, key: str = "final", lower_cache: Path | None = None):
+    """The article's EncodedText from cached window states (merged as the runtime merges them);
+    its lower-layer states from `lower_cache` (the base encoder's cache: the delta leaves the
+    layers up to LOWER_LAYER as they are, so every encoder shares them)."""
+    from newssift.models.encoder import LOWER_LAYER, EncodedText, merge_windows
 
     z = np.load(cache / f"{art.id}.npz")
     ids = z["ids"]
     merged = merge_windows(len(ids), list(z["starts"]), z[key].astype(np.float32))
-    return EncodedText(art.text, ids, z["offsets"], merged)
+    lower = None
+    if lower_cache is not None:
+        zl = np.load(lower_cache / f"{art.id}.npz")
+        lower = merge_windows(len(ids), list(zl["starts"]), zl[f"layer{LOWER_LAYER}"].astype(np.float32))
+    return EncodedText(art.text, ids, z["offsets"], merged, lower)
 
 
 # -- the token tagger ------------------------------------------------------------------------------
@@ -386,12 +397,12 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
     feats, labels = [], []
     for art in train:
         for s, e, tech in art.spans:
-            feats.append(head_mod.span_features(art.text, by_id[art.id], probs[art.id], s, e))
+            feats.append(head_mod.span_features(art.text, by_id[art.id], probs[art.id], s, e, TC_LOWER))
             labels.append(TECHNIQUE_INDEX[tech])
     feats, labels = np.stack(feats), np.asarray(labels)
 
     def tc_on_valid(params) -> float:
-        m = head_mod.PropagandaModel(tagger, params, {}, fingerprint)
+        m = head_mod.PropagandaModel(tagger, params, {}, fingerprint, lower=TC_LOWER)
         gold_rows, ranked = [], {}
         for art in valid:
             unique = sorted({(s, e) for s, e, _ in art.spans})
@@ -407,7 +418,8 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
             score = tc_on_valid(params)
             _say(f"technique classifier C={C} balanced={balanced}: validation TC micro-F1 {score:.4f}")
             if best is None or score > best[0]:
-                best = (score, {"C": C, "class_weight": "balanced" if balanced else None}, params)
+                best = (score, {"C": C, "class_weight": "balanced" if balanced else None,
+                                "states": "lower" if TC_LOWER else "final"}, params)
     _, tc_choice, tc_params = best
 
     gold_si = {a.id: [(s, e) for s, e, _ in a.spans] for a in valid}
@@ -424,7 +436,7 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
     _say(f"decoding {best_dec[1]}: validation SI F1 {best_dec[0]['f1']:.4f}")
     decoding = dict(best_dec[1], **RUN_SPLIT)
 
-    final = head_mod.PropagandaModel(tagger, tc_params, decoding, fingerprint)
+    final = head_mod.PropagandaModel(tagger, tc_params, decoding, fingerprint, lower=TC_LOWER)
     by_text = {a.text: a for a in valid}
     t0 = time.time()
     metrics = score_system(valid, lambda texts: [final.predict_encoded(by_id[by_text[t].id]) for t in texts],
@@ -437,6 +449,11 @@ def _fit_head(train, valid, by_id, tagger: dict, fingerprint: str):
 # probabilities of the training articles (CV SI 0.3765 → 0.3797 over lengths 10/16/24 and depths
 # 0.5/0.7/0.9), not on the validation articles.
 RUN_SPLIT = {"split_len": 16, "split_depth": 0.7}
+
+# The technique classifier pools the encoder's lower-layer states (models.encoder.LOWER_LAYER)
+# rather than its final ones: validation TC 0.6081 -> 0.6298 on the same spans and features
+# (cross-validated on the training articles 0.654 -> 0.688); see benchmarks/propaganda.md.
+TC_LOWER = True
 
 
 def _fit_conv_head(train, valid, by_id, fingerprint: str, cache: Path) -> dict:
@@ -461,8 +478,9 @@ def _fit_conv_head(train, valid, by_id, fingerprint: str, cache: Path) -> dict:
     probs = fitting.out_of_fold_probs(train, by_id, taggers)
     probs.update(fitting.ensemble_probs(valid, by_id, taggers))
     decoding, cv_si = fitting.search_decoding(train, by_id, probs, say=_say)
-    tc_params, tc_choice = fitting.fit_tc(train, by_id, probs, fit_span_classifier, say=_say)
-    feats, labels, keys = fitting.tc_training_set(train, by_id, probs)
+    tc_params, tc_choice = fitting.fit_tc(train, by_id, probs, fit_span_classifier, say=_say, lower=TC_LOWER)
+    tc_choice["states"] = "lower" if TC_LOWER else "final"
+    feats, labels, keys = fitting.tc_training_set(train, by_id, probs, TC_LOWER)
     folds = np.asarray([conv.fold_of(key[0]) for key in keys])
     tc_by_fold = [fit_span_classifier(feats[folds != k], labels[folds != k], tc_choice["C"], False)
                   if len(taggers) > 1 else tc_params for k in range(len(taggers))]
@@ -471,13 +489,14 @@ def _fit_conv_head(train, valid, by_id, fingerprint: str, cache: Path) -> dict:
     for loosen in (0.0, 0.05, 0.1):
         cand = dict(decoding, threshold=round(max(0.05, decoding["threshold"] - loosen), 2),
                     peak=round(max(0.05, decoding["peak"] - 2 * loosen), 2))
-        rescorer, info = fitting.fit_rescorer(train, by_id, probs, cand, tc_by_fold, say=_say)
+        rescorer, info = fitting.fit_rescorer(train, by_id, probs, cand, tc_by_fold, say=_say, lower=TC_LOWER)
         if best_rs is None or info["cv_si"]["f1"] > best_rs[2]["cv_si"]["f1"]:
             best_rs = (cand, rescorer, info)
     use_rescorer = best_rs[2]["cv_si"]["f1"] > cv_si["f1"]
     if use_rescorer:
         decoding = dict(best_rs[0], keep=best_rs[2]["keep"])
-    final = head_mod.PropagandaModel(taggers, tc_params, decoding, fingerprint, best_rs[1] if use_rescorer else None)
+    final = head_mod.PropagandaModel(taggers, tc_params, decoding, fingerprint, best_rs[1] if use_rescorer else None,
+                                     lower=TC_LOWER)
     by_text = {a.text: a for a in valid}
     t1 = time.time()
     metrics = score_system(valid, lambda texts: [final.predict_encoded(by_id[by_text[t].id]) for t in texts],
@@ -502,7 +521,7 @@ def _cached_tagger(path: Path, states: dict, train: list) -> dict:
 
 
 def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, finetune_seconds: float = 900.0,
-                     retrain_encoder: bool = False) -> dict:
+                     retrain_encoder: bool = False, finetune_epochs: float = 1.0) -> dict:
     """Rebuild the propaganda head (and, when asked or when none ships, the encoder's LoRA delta)
     from the PTC train folder.
 
@@ -554,7 +573,7 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
         t_enc = time.time()
         extract_states(articles, base, base_cache, layer_outputs=(FROM_LAYER,))
         encode_seconds = time.time() - t_enc
-        base_states = {a.id: load_states(a, base_cache) for a in articles}
+        base_states = {a.id: load_states(a, base_cache, lower_cache=base_cache) for a in articles}
 
         # reruns (e.g. after a later stage failed) reuse it
         tagger = _cached_tagger(base_cache / "tagger.npz", base_states, train)
@@ -565,7 +584,9 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
         chosen_states, chosen_cache = base_states, base_cache
 
         if finetune:
-            ft_cache = base_cache / f"finetune-{int(finetune_seconds)}s"  # reruns reuse the fine-tuned delta
+            # reruns reuse the fine-tuned delta
+            ft_cache = base_cache / (f"finetune-{int(finetune_seconds)}s" +
+                                     (f"-{finetune_epochs:g}ep" if finetune_epochs != 1 else ""))
             if (ft_cache / "stats.json").is_file():
                 from safetensors.numpy import load_file
 
@@ -574,7 +595,8 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
                 stats = json.loads((ft_cache / "stats.json").read_text())
             else:
                 delta, tuned_tagger, stats = finetune_top(train, base_cache, base.base_dir, tagger,
-                                                          max_seconds=finetune_seconds)
+                                                          max_seconds=finetune_seconds, epochs=finetune_epochs)
+                stats["cache_name"] = ft_cache.name  # where a later run finds the tagger trained with it
                 ft_cache.mkdir(parents=True, exist_ok=True)
                 save_delta(delta, ft_cache / "lora.safetensors", stats["rank"], stats["alpha"])
                 np.savez(ft_cache / "tagger.npz", **tuned_tagger)
@@ -585,7 +607,7 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
             tuned = enc_mod.Encoder(lora_path=candidate)
             tuned_cache = cache_root / f"ptc-states-{tuned.fingerprint}"
             recompute_top(articles, base_cache, tuned_cache, base.base_dir, candidate)
-            tuned_states = {a.id: load_states(a, tuned_cache) for a in articles}
+            tuned_states = {a.id: load_states(a, tuned_cache, lower_cache=base_cache) for a in articles}
             finetuned = _fit_head(train, valid, tuned_states, tuned_tagger, tuned.fingerprint)
             finetuned["fingerprint"] = tuned.fingerprint
             _say(f"fine-tuned encoder: {finetuned['validation']}")
@@ -616,13 +638,18 @@ def train_propaganda(data_dir=None, out_dir=None, *, finetune: bool = True, fine
         t_enc = time.time()
         extract_states(articles, shipped, chosen_cache, layer_outputs=())
         encode_seconds = time.time() - t_enc
-        chosen_states = {a.id: load_states(a, chosen_cache) for a in articles}
+        # the lower-layer states come from the base encoder's cache (the same for every delta)
+        base = enc_mod.Encoder(lora_path=None)
+        base_cache = cache_root / f"ptc-states-{base.fingerprint}"
+        extract_states(articles, base, base_cache, layer_outputs=(FROM_LAYER,))
+        chosen_states = {a.id: load_states(a, chosen_cache, lower_cache=base_cache) for a in articles}
         finetune_file = enc_dir / "finetune.json"
         stats = json.loads(finetune_file.read_text(encoding="utf-8")) if finetune_file.is_file() else None
         # The per-token head on this encoder, rebuilt as the encoder stage built it: the tagger
         # fine-tuned jointly with the delta when that stage's cache is there, else a fresh one.
-        base_fp = enc_mod.Encoder(lora_path=None).fingerprint
-        tuned_tagger_file = cache_root / f"ptc-states-{base_fp}" / f"finetune-{int(finetune_seconds)}s" / "tagger.npz"
+        base_fp = base.fingerprint
+        ft_name = (stats or {}).get("cache_name", f"finetune-{int(finetune_seconds)}s")
+        tuned_tagger_file = cache_root / f"ptc-states-{base_fp}" / ft_name / "tagger.npz"
         if tuned_tagger_file.is_file():
             probe_tagger = dict(np.load(tuned_tagger_file))
         else:

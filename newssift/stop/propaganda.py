@@ -149,9 +149,10 @@ def _lowered(text: str) -> tuple[str, Counter]:
     return lower, Counter(re.findall(r"\w+", lower))
 
 
-def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int) -> np.ndarray:
-    """Features of one span for the technique classifier."""
-    pooled = encoded.pool(start, end)
+def span_features(text: str, encoded, probs: np.ndarray, start: int, end: int, lower: bool = False) -> np.ndarray:
+    """Features of one span for the technique classifier; `lower`: pool the encoder's lower-layer
+    states (see models.encoder.LOWER_LAYER) rather than its final ones."""
+    pooled = encoded.pool(start, end, lower=lower)
     idx = encoded.tokens_in(start, end)
     width = probs.shape[1] if probs.ndim == 2 else len(TECHNIQUES) + 1
     p_mean = probs[idx].mean(0) if len(idx) else np.zeros(width, np.float32)
@@ -270,7 +271,8 @@ class PropagandaModel:
     """The numpy head: tagger weights (one tagger or an ensemble), technique classifier, span
     decoding settings and an optional re-scorer that rejects weak candidate spans."""
 
-    def __init__(self, tagger, tc: dict | None, decoding: dict, fingerprint: str, rescorer: dict | None = None):
+    def __init__(self, tagger, tc: dict | None, decoding: dict, fingerprint: str, rescorer: dict | None = None,
+                 lower: bool = False):
         taggers = tagger if isinstance(tagger, list) else [tagger]
         self.taggers = [{k: np.asarray(v, np.int64 if k == "dilations" else np.float32) for k, v in t.items()}
                         for t in taggers]
@@ -278,6 +280,7 @@ class PropagandaModel:
         self.decoding = decoding
         self.fingerprint = fingerprint
         self.rescorer = rescorer
+        self.lower = lower  # the technique classifier pools the encoder's lower-layer states
 
     @property
     def tagger(self) -> dict:
@@ -293,7 +296,7 @@ class PropagandaModel:
         """(n_spans, 14) probabilities of each technique."""
         if not spans:
             return np.zeros((0, len(TECHNIQUES)), np.float32)
-        feats = np.stack([span_features(text, encoded, probs, s, e) for s, e in spans])
+        feats = np.stack([span_features(text, encoded, probs, s, e, self.lower) for s, e in spans])
         if self.tc is None:  # no classifier yet: the tagger's mean technique probabilities
             return _softmax(np.log(feats[:, 384:384 + len(TECHNIQUES)] + 1e-6))
         return tc_predict(self.tc, feats)
@@ -370,7 +373,8 @@ def load_model(directory: Path = ARTEFACT_DIR, check_encoder: bool = True) -> Pr
                 while len(taggers) <= int(k):
                     taggers.append({})
                 taggers[int(k)][name] = z[key]
-    model = PropagandaModel(taggers, tc, config["decoding"], config["encoder_fingerprint"], rescorer)
+    model = PropagandaModel(taggers, tc, config["decoding"], config["encoder_fingerprint"], rescorer,
+                            lower=(config.get("tc_classifier") or {}).get("states") == "lower")
     if check_encoder:
         from newssift.models.encoder import get_encoder
 
