@@ -302,8 +302,8 @@ def best_window(n: int, starts: list[int], content: int) -> tuple[np.ndarray, np
 
 
 def merge_windows(n: int, starts: list[int], window_states: list[np.ndarray], content: int = WINDOW - 2) -> np.ndarray:
-    """(n, 384) token states from per-window states ([CLS] ... [SEP]), each token from its most central window."""
-    merged = np.zeros((n, HIDDEN), dtype=np.float32)
+    """(n, width) token states from per-window states ([CLS] ... [SEP]), each token from its most central window."""
+    merged = np.zeros((n, window_states[0].shape[-1] if len(window_states) else HIDDEN), dtype=np.float32)
     if n:
         best, local = best_window(n, starts, content)
         for w in range(len(starts)):
@@ -434,10 +434,11 @@ class Encoder:
         states = self.run_windows(windows, lower=True) if windows else []
         results = []
         for text, ids, offsets, starts, first in plans:
-            mine = states[first:first + len(starts)]
-            merged = merge_windows(len(ids), starts, [s[0] for s in mine], content)
-            lower = merge_windows(len(ids), starts, [s[1] for s in mine], content)
-            results.append(EncodedText(text, ids, offsets, merged, lower))
+            # final and lower states side by side: one merge for both
+            both = merge_windows(len(ids), starts, [np.concatenate(s, axis=-1) for s in states[first:first + len(starts)]],
+                                 content)
+            results.append(EncodedText(text, ids, offsets, np.ascontiguousarray(both[:, :HIDDEN]),
+                                       np.ascontiguousarray(both[:, HIDDEN:])))
         return results
 
     def encode(self, text: str) -> EncodedText:
