@@ -117,7 +117,7 @@ class SummaryHead(Head):
         uses = []  # what the outlet does in its own words
         if loaded:
             n = len({_sentence_of(doc, t["start"]) for t in loaded})
-            examples = [t["text"] for t in sorted(loaded, key=lambda t: -t.get("score", 0)) if len(t["text"]) <= 60]
+            examples = [_clip(t["text"], 80) for t in sorted(loaded, key=lambda t: -t.get("score", 0))]
             text = f"loaded language or name-calling in {_count(n, 'sentence')}"
             if examples:
                 text += " (" + ", ".join(f"“{e}”" for e in list(dict.fromkeys(examples))[:3]) + ")"

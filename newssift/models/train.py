@@ -8,7 +8,7 @@ train_propaganda:
 2. save the LoRA delta (fp16) for the encoder and the tagger for the head;
 3. encode every article with the runtime (onnxruntime) encoder carrying the new delta, so the
    heads are fitted and tuned on exactly the features they will see;
-4. fit the technique classifier over gold spans (pooled states, tagger probabilities, length,
+4. fit the technique classifier over gold spans (pooled lower-layer states, tagger probabilities, length,
    repetition), tune span decoding on the validation articles, write the word-list baseline,
    score everything on the validation articles and write the model cards.
 """
@@ -755,8 +755,9 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
   - a span re-scorer (logistic regression: tagger probabilities inside and around the span,
     length, repetition in the article, capitals, quotes, the technique classifier's probabilities)
     that drops candidate spans below `keep`{'' if rescorer else ' (not used: it did not help in cross-validation)'};
-  - a logistic-regression technique classifier over spans (pooled states, mean/max tagger
-    probabilities, span length, repetition of the phrase elsewhere in the article, punctuation).
+  - a logistic-regression technique classifier over spans (the encoder's layer-3 states pooled: the
+    delta leaves them as the base model reads the words; mean/max tagger probabilities, span length,
+    repetition of the phrase elsewhere in the article, punctuation).
 - Chosen by cross-validation on the {conv.get('cv_articles')} training articles of those folds (out-of-fold tagger
   probabilities), not on the validation articles: decoding settings (CV SI F1 {cv.get('si', {}).get('f1', 0):.4f}), the classifier's C
   ({cv.get('technique_classifier', {}).get('C')}; CV TC micro-F1 {cv.get('technique_classifier', {}).get('cv_tc_micro_f1', 0):.4f}), the re-scorer's
@@ -768,7 +769,8 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
         what = f"""- `head.npz`: a per-wordpiece tagger over the shared encoder's token states (each token with its
   two neighbours → 128 ReLU units → 14 technique sigmoids + one "any technique" sigmoid; the one
   trained jointly with the LoRA delta when that stage's cache is present) and a
-  logistic-regression technique classifier over spans (pooled states, mean/max tagger
+  logistic-regression technique classifier over spans (the encoder's layer-3 states pooled: the delta
+  leaves them as the base model reads the words; mean/max tagger
   probabilities, span length, repetition of the phrase elsewhere in the article, punctuation).
   The decoding threshold and the classifier's C were chosen on the validation articles, so its
   figures are slightly optimistic.
