@@ -27,7 +27,8 @@ def test_example_report_validates(example_report):
     assert data["version"] == "1.0"
     assert data["article"]["title"] == "CONFIRMED: Trump and Putin will work together to destroy ISIS!"
     for name in ("stop", "source", "coverage", "claims"):
-        assert data[name]["status"] in ("ok", "partial", "not_built", "unavailable", "unsupported_language", "error")
+        assert data[name]["status"] in ("ok", "partial", "not_run", "not_built", "unavailable", "unsupported_language",
+                                        "error")
         if data[name]["status"] != "ok":
             assert data[name]["messages"], name  # a section that did not run says why
 
@@ -85,6 +86,8 @@ def test_cli_heads_runs_only_the_named_analyses(example_path):
     assert result.returncode == 0, result.stderr.decode()
     data = json.loads(result.stdout)
     assert set(data["heads"]) == {"propaganda", "quotes"}
+    assert data["source"]["status"] == data["coverage"]["status"] == "not_run"
+    assert data["stop"]["status"] == "ok"  # the stop heads that ran succeeded
     assert data["stop"]["techniques"] and data["claims"]["quotes"] and not data["claims"]["claims"]
     bad = run_cli("analyze", str(example_path), "--heads", "propaganda,stance")
     assert bad.returncode != 0 and b"Unknown head(s): stance" in bad.stderr

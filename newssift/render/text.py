@@ -50,7 +50,7 @@ def _status_line(report: Report, name: str) -> Text | None:
     status = report.section_status(name)
     if status["status"] == "ok":
         return None
-    messages = " ".join(status["messages"]) or "No analysis fills this section yet."
+    messages = " ".join(status["messages"]) or "No analysis fills this section."
     return Text(f"[{status['status'].replace('_', ' ')}] {messages}", style="yellow")
 
 
