@@ -246,13 +246,18 @@ def test_example_summary_tells_the_outlets_words_from_quoted_ones():
     inside = [t for t in report.stop["techniques"]
               if any(s <= t["start"] and t["end"] <= e + 1 for s, e in quoted)]
     assert inside, "the example's Kremlin and Volodin quotes carry technique spans"
-    # the quotes head marks them with their speaker; the outlet's own spans carry no speaker
+    # the quotes head marks them with their speaker (and spans mostly inside a quote); the outlet's
+    # own spans, outside every quote, carry no speaker
     assert all(t.get("quoted_from") for t in inside)
     assert {t["quoted_from"] for t in inside} >= {"the Kremlin", "Vyacheslav Volodin"}
-    assert not [t for t in report.stop["techniques"] if t not in inside and t.get("quoted_from")
-                and not any(s < t["end"] and t["start"] < e for s, e in quoted)]
-    assert f"{len(inside)} technique span" in techniques and "inside quotes from the Kremlin" in techniques
-    assert "Vyacheslav Volodin" in techniques
+    marked = [t for t in report.stop["techniques"] if t.get("quoted_from")]
+    for t in marked:
+        covered = sum(max(0, min(t["end"], e) - max(t["start"], s)) for s, e in quoted)
+        assert covered * 2 >= t["end"] - t["start"], t["text"]
+    assert not [t for t in report.stop["techniques"] if not t.get("quoted_from")
+                and any(s <= t["start"] and t["end"] <= e for s, e in quoted)]
+    assert f"{len(marked)} technique spans are inside quotes from" in techniques
+    assert "the Kremlin" in techniques and "Vyacheslav Volodin" in techniques
     # the outlet's own loaded words are quoted as examples; the Kremlin's "pragmatic" is not one of them
     assert "In its own words the outlet uses loaded language" in techniques
     assert "obliterate" in techniques and "pragmatic" not in techniques

@@ -234,19 +234,24 @@ def rescore_predict(rescorer: dict, feats: np.ndarray) -> np.ndarray:
     return _sigmoid(z @ rescorer["rs_coef"] + rescorer["rs_intercept"][0]).astype(np.float32)
 
 
-def tagger_inputs(states: np.ndarray) -> np.ndarray:
-    """Each token's state beside its left and right neighbours' (zeros at the ends): (n, 3 * 384)."""
+def tagger_inputs(states: np.ndarray, lower: np.ndarray | None = None) -> np.ndarray:
+    """Each token's state beside its left and right neighbours' (zeros at the ends): (n, 3 * 384);
+    with `lower`, the token's lower-layer state after them: (n, 4 * 384)."""
     pad = np.zeros((1, states.shape[1]), np.float32)
     left = np.concatenate([pad, states[:-1]]) if len(states) else states
     right = np.concatenate([states[1:], pad]) if len(states) else states
-    return np.concatenate([left, states, right], axis=1)
+    return np.concatenate([left, states, right] + ([lower] if lower is not None else []), axis=1)
 
 
-def tagger_forward(tagger: dict, states: np.ndarray) -> np.ndarray:
-    """(n, 15) probabilities: 14 techniques, then "any technique"."""
+def tagger_forward(tagger: dict, states: np.ndarray, lower: np.ndarray | None = None) -> np.ndarray:
+    """(n, 15) probabilities: 14 techniques, then "any technique". A tagger whose first layer is
+    wider than three states reads each token's lower-layer state too (`lower`)."""
     if "in_W" in tagger:
         return conv_tagger_forward(tagger, states)
-    hidden = np.maximum(tagger_inputs(states) @ tagger["W1"].T + tagger["b1"], 0.0)
+    reads_lower = tagger["W1"].shape[1] > 3 * states.shape[1]
+    if reads_lower and lower is None:
+        raise ValueError("this tagger reads the encoder's lower-layer states, which this encoding lacks")
+    hidden = np.maximum(tagger_inputs(states, lower if reads_lower else None) @ tagger["W1"].T + tagger["b1"], 0.0)
     return _sigmoid(hidden @ tagger["W2"].T + tagger["b2"]).astype(np.float32)
 
 
@@ -262,9 +267,9 @@ def conv_tagger_forward(tagger: dict, states: np.ndarray) -> np.ndarray:
     return _sigmoid(h @ tagger["out_W"] + tagger["out_b"]).astype(np.float32)
 
 
-def ensemble_forward(taggers: list[dict], states: np.ndarray) -> np.ndarray:
+def ensemble_forward(taggers: list[dict], states: np.ndarray, lower: np.ndarray | None = None) -> np.ndarray:
     """Mean probabilities of several taggers (the fold models)."""
-    return np.mean([tagger_forward(t, states) for t in taggers], axis=0).astype(np.float32)
+    return np.mean([tagger_forward(t, states, lower) for t in taggers], axis=0).astype(np.float32)
 
 
 class PropagandaModel:
@@ -290,7 +295,7 @@ class PropagandaModel:
     def token_probs(self, encoded) -> np.ndarray:
         if len(encoded) == 0:
             return np.zeros((0, len(TECHNIQUES) + 1), np.float32)
-        return ensemble_forward(self.taggers, encoded.token_states)
+        return ensemble_forward(self.taggers, encoded.token_states, encoded.lower_states)
 
     def technique_probs(self, text: str, encoded, probs: np.ndarray, spans) -> np.ndarray:
         """(n_spans, 14) probabilities of each technique."""
