@@ -166,7 +166,7 @@ def render_text(report: Report, to_string: bool = False, console: Console | None
                                if report.stop.get("techniques") or report.claims.get("claims") else ""))
     console.print(Panel(highlighted_article(report), title=legend, title_align="left"))
     if article.removed:
-        console.print(Text(f"Left out of the article as page chrome: {len(article.removed)} line(s) "
+        console.print(Text(f"Left out of the article as page chrome: {len(article.removed)} line{'' if len(article.removed) == 1 else 's'} "
                            f"({', '.join(sorted({r.reason for r in article.removed}))}).", style="dim"))
     if to_string:
         return console.export_text()
