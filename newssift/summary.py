@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from newssift.claims.quotes import quoted_speaker
 from newssift.head import Doc, Head
-from newssift.stop.technique_labels import technique_label
+from newssift.stop.technique_labels import LOADED_TECHNIQUES, technique_label
 
 FALSE_VERDICT = re.compile(r"false|pants|fake|incorrect|misleading|wrong|fabricat|hoax|scam|unproven|mostly false",
                            re.I)
@@ -106,18 +105,17 @@ class SummaryHead(Head):
         techniques = doc.report.stop.get("techniques", [])
         if not techniques:
             return None
-        # Words inside a quotation are the speaker's, not the outlet's: a careful reader weighs
-        # the outlet's own loaded language, and notes the quoted ones apart.
-        quotes = doc.report.claims.get("quotes", [])
-        speaker_of = [quoted_speaker(t, quotes) for t in techniques]
-        own = [t for t, who in zip(techniques, speaker_of) if who is None]
-        quoted = [(t, who) for t, who in zip(techniques, speaker_of) if who is not None]
-        loaded = [t for t in own if t.get("technique") in LOADED]
-        others = Counter(t["technique"] for t in own if t.get("technique") not in LOADED)
+        # Words inside a quotation are the speaker's, not the outlet's (the quotes head marks them
+        # `quoted_from`): a careful reader weighs the outlet's own loaded language, and notes the
+        # quoted ones apart.
+        own = [t for t in techniques if not t.get("quoted_from")]
+        quoted = [t for t in techniques if t.get("quoted_from")]
+        loaded = [t for t in own if t.get("technique") in LOADED_TECHNIQUES]
+        others = Counter(t["technique"] for t in own if t.get("technique") not in LOADED_TECHNIQUES)
         uses = []  # what the outlet does in its own words
         if loaded:
             n = len({_sentence_of(doc, t["start"]) for t in loaded})
-            examples = [_clip(t["text"], 80) for t in sorted(loaded, key=lambda t: -t.get("score", 0))]
+            examples = [_clip(t["text"], 100) for t in sorted(loaded, key=lambda t: -t.get("score", 0))]
             text = f"loaded language or name-calling in {_count(n, 'sentence')}"
             if examples:
                 text += " (" + ", ".join(f"“{e}”" for e in list(dict.fromkeys(examples))[:3]) + ")"
@@ -128,12 +126,12 @@ class SummaryHead(Head):
                         f"({listed})")
         parts = [f"In its own words the outlet uses {' and '.join(uses)}"] if uses else []
         if quoted:
-            speakers = _by_frequency(who for _, who in quoted)
+            speakers = [who for who, _ in Counter(t["quoted_from"] for t in quoted).most_common()]
             verb = "is" if len(quoted) == 1 else "are"
             parts.append(f"{_count(len(quoted), 'technique span')} {verb} inside quotes from {_listing(speakers)}")
         text = "; ".join(parts)
         text = text[:1].upper() + text[1:]
-        chosen = (loaded + [t for t in own if t not in loaded] + [t for t, _ in quoted])[:MAX_SPANS]
+        chosen = (loaded + [t for t in own if t not in loaded] + quoted)[:MAX_SPANS]
         return {"text": text + ".", "kind": "techniques",
                 "evidence": [{"path": "stop.techniques"}] + [_span(t) for t in chosen]}
 
@@ -204,22 +202,13 @@ class SummaryHead(Head):
             speakers = Counter(q.get("speaker") for q in quotes if q.get("speaker"))
             text = _count(len(quotes), "quote")
             if speakers:
-                named = [f"{who} ({n})" for who, n in sorted(speakers.items(), key=lambda kv: -kv[1])]
+                named = [f"{who} ({n})" for who, n in speakers.most_common()]
                 rest = len(named) - 3
                 text += ", most from " + _listing(named[:3] + ([f"{_count(rest, 'other speaker')}"] if rest > 0 else []))
             parts.append(text)
         ranked = sorted(claims, key=lambda c: -c.get("checkworthiness", 0))
         return {"text": "; ".join(parts) + ".", "kind": "claims",
                 "evidence": [{"path": "claims.claims"}, {"path": "claims.quotes"}] + [_span(c) for c in ranked[:3]]}
-
-
-LOADED = ("Loaded_Language", "Name_Calling,Labeling")
-
-
-def _by_frequency(items) -> list[str]:
-    """Distinct items, the most frequent first (ties in order of appearance)."""
-    counts = Counter(items)
-    return [k for k, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
 
 
 def _count(n: int, noun: str) -> str:

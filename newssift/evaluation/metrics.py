@@ -10,44 +10,48 @@ FNC_LABELS = ("agree", "disagree", "discuss", "unrelated")
 FNC_RELATED = ("agree", "disagree", "discuss")
 
 
-def binary_scores(gold: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:
-    """accuracy, and precision, recall, F1 of the positive class."""
+def binary_scores(gold: Sequence[bool], predicted: Sequence[bool], weights: Sequence[float] | None = None) -> dict[str, float]:
+    """accuracy, and precision, recall, F1 of the positive class (each item counted `weights` times)."""
     g = np.asarray(gold, bool)
     p = np.asarray(predicted, bool)
-    tp = int((g & p).sum())
-    precision = tp / p.sum() if p.sum() else 0.0
-    recall = tp / g.sum() if g.sum() else 0.0
+    w = np.ones(len(g)) if weights is None else np.asarray(weights, float)
+    tp = float(w[g & p].sum())
+    predicted_w, gold_w = float(w[p].sum()), float(w[g].sum())
+    precision = tp / predicted_w if predicted_w else 0.0
+    recall = tp / gold_w if gold_w else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"accuracy": float((g == p).mean()) if len(g) else 0.0, "f1": float(f1),
+    return {"accuracy": float(w[g == p].sum() / w.sum()) if len(g) else 0.0, "f1": float(f1),
             "precision": float(precision), "recall": float(recall)}
 
 
-def fnc_score(gold: Sequence[str], predicted: Sequence[str]) -> float:
+def fnc_score(gold: Sequence[str], predicted: Sequence[str], weights: Sequence[float] | None = None) -> float:
     """Percent of the maximum FNC-1 score: +0.25 for getting related-vs-unrelated right, and for a
     related pair +0.75 more for the exact stance (the official scorer's weights)."""
     score = best = 0.0
-    for g, p in zip(gold, predicted):
+    for i, (g, p) in enumerate(zip(gold, predicted)):
+        w = 1.0 if weights is None else float(weights[i])
         g_related, p_related = g in FNC_RELATED, p in FNC_RELATED
-        best += 1.0 if g_related else 0.25
+        best += w * (1.0 if g_related else 0.25)
         if g_related == p_related:
-            score += 0.25
+            score += w * 0.25
         if g_related and g == p:
-            score += 0.75
+            score += w * 0.75
     return 100.0 * score / best if best else 0.0
 
 
-def per_class_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, float]:
+def per_class_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str],
+                 weights: Sequence[float] | None = None) -> dict[str, float]:
     out = {}
     for label in labels:
         g = np.array([x == label for x in gold])
         p = np.array([x == label for x in predicted])
-        out[label] = binary_scores(g, p)["f1"]
+        out[label] = binary_scores(g, p, weights)["f1"]
     return out
 
 
-def stance_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
-    f1 = per_class_f1(gold, predicted, FNC_LABELS)
-    result = {"fnc_score": fnc_score(gold, predicted), "macro_f1": float(np.mean(list(f1.values())))}
+def stance_scores(gold: Sequence[str], predicted: Sequence[str], weights: Sequence[float] | None = None) -> dict[str, float]:
+    f1 = per_class_f1(gold, predicted, FNC_LABELS, weights)
+    result = {"fnc_score": fnc_score(gold, predicted, weights), "macro_f1": float(np.mean(list(f1.values())))}
     result.update({f"f1_{label}": value for label, value in f1.items()})
     return result
 
@@ -63,19 +67,7 @@ def stance_scores_at_mix(gold: Sequence[str], predicted: Sequence[str], mix: dic
     mix = mix or FNC_TEST_MIX
     counts = {c: sum(1 for g in gold if g == c) for c in mix}
     weight = {c: mix[c] / counts[c] for c in mix if counts[c]}
-    w = np.array([weight.get(g, 0.0) for g in gold])
-    g_arr, p_arr = np.asarray(gold), np.asarray(predicted)
-    g_rel, p_rel = np.isin(g_arr, FNC_RELATED), np.isin(p_arr, FNC_RELATED)
-    got = (w * (0.25 * (g_rel == p_rel) + 0.75 * (g_rel & (g_arr == p_arr)))).sum()
-    best = (w * np.where(g_rel, 1.0, 0.25)).sum()
-    f1 = {}
-    for label in FNC_LABELS:
-        tp = w[(g_arr == label) & (p_arr == label)].sum()
-        fp = w[(g_arr != label) & (p_arr == label)].sum()
-        fn = w[(g_arr == label) & (p_arr != label)].sum()
-        f1[label] = float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
-    return {"fnc_score": float(100 * got / best) if best else 0.0, "macro_f1": float(np.mean(list(f1.values()))),
-            **{f"f1_{label}": value for label, value in f1.items()}}
+    return stance_scores(gold, predicted, [weight.get(g, 0.0) for g in gold])
 
 
 def roc_auc(gold: Sequence[bool], scores: Sequence[float]) -> float:

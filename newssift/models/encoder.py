@@ -37,8 +37,9 @@ OVERLAP = 64  # wordpieces shared by neighbouring windows
 SENTENCE_MAX = 256  # embed_sentences truncates like sentence-transformers (max_seq_length 256)
 BATCH_TOKENS = 8192  # padded tokens per onnxruntime call
 # The pass also returns the states after this layer: the delta adapts only the layers above it, so
-# they keep the base model's reading of each word, which the technique classifier pools (the
-# adapted top layers are tuned to where techniques are, and lose some of what a phrase says).
+# they keep the base model's reading of each word, which the propaganda head's tagger reads and its
+# technique classifier pools (the adapted top layers are tuned to where techniques are, and lose
+# some of what a phrase says).
 LOWER_LAYER = 3
 GRAPH_VERSION = "1"  # bump when the graph construction changes: it is part of the cache key
 

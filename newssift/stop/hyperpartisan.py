@@ -19,9 +19,9 @@ from newssift.article import span_dict
 from newssift.errors import ModelMissing
 from newssift.head import Doc, Head
 from newssift.stop.style import CAPS_WORD, STYLE_FEATURES, style_measurements
+from newssift.stop.technique_labels import LOADED_TECHNIQUES
 
 LEAD_TOKENS = 508  # the training embeddings pool the article's first 508 tokens
-LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling,Labeling")
 
 STYLE_REASONS = {
     "vader_mean_abs": "strongly emotional sentences (sentiment intensity)",

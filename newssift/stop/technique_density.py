@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from newssift.models.ptc import TECHNIQUES
+from newssift.stop.technique_labels import LOADED_TECHNIQUES
 
-LOADED = ("Loaded_Language", "Name_Calling,Labeling")
 TECHNIQUE_FEATURES: tuple[str, ...] = tuple(f"{t}_per_sentence" for t in TECHNIQUES) + (
     "techniques_per_sentence", "technique_char_share", "loaded_sentence_share")
 
@@ -30,7 +30,7 @@ def technique_vector(text: str, sentences: list[tuple[int, int]], spans) -> np.n
     for d in spans:
         counts[TECHNIQUES.index(d["technique"])] += 1
         chars += d["end"] - d["start"]
-        if d["technique"] in LOADED and len(starts):
+        if d["technique"] in LOADED_TECHNIQUES and len(starts):
             k = int(np.searchsorted(starts, d["start"], side="right")) - 1
             if k >= 0 and d["start"] < sentences[k][1]:
                 loaded_sentences.add(k)

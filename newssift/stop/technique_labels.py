@@ -21,6 +21,9 @@ LABELS = {
     "Whataboutism,Straw_Men,Red_Herring": "Whataboutism, straw men, red herring",
 }
 
+# the techniques a reader calls loaded language: emotive words and labels for people
+LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling,Labeling")
+
 
 def technique_label(name: Any) -> str:
     """"Name_Calling,Labeling" -> "Name calling, labeling" (an unknown name is shown as given)."""
