@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -41,11 +42,32 @@ def test_word_bounds_and_merging():
     assert max(d["score"] for d in merged if d["technique"] == "Loaded_Language") == 0.7
 
 
+def test_a_technique_peak_carries_a_run_below_the_peak():
+    """A run the "any technique" signal keeps below the peak is a span when its own technique's
+    output reaches that technique's peak, and only then."""
+    import numpy as np
+
+    from newssift.models.encoder import EncodedText
+    from newssift.stop.propaganda import decode_spans
+
+    text = "and his water boy John Kerry said"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    encoded = EncodedText(text, np.arange(len(words)), np.asarray(words), np.zeros((len(words), 384), np.float32))
+    probs = np.zeros((len(words), len(TECHNIQUES) + 1), np.float32)
+    nc = TECHNIQUES.index("Name_Calling,Labeling")
+    probs[1:4, -1] = [0.25, 0.3, 0.3]  # "his water boy": above the threshold, below the peak
+    probs[2:4, nc] = [0.6, 0.78]
+    decoding = {"threshold": 0.2, "peak": 0.4, "gap": 1, "min_chars": 3}
+    assert decode_spans(text, encoded, probs, decoding) == []
+    found = decode_spans(text, encoded, probs, dict(decoding, technique_peaks={"Name_Calling,Labeling": 0.75}))
+    assert [text[s:e] for s, e, _ in found] == ["his water boy"]
+    assert decode_spans(text, encoded, probs, dict(decoding, technique_peaks={"Name_Calling,Labeling": 0.8})) == []
+    assert decode_spans(text, encoded, probs, dict(decoding, technique_peaks={"Loaded_Language": 0.5})) == []
+
+
 @pytest.mark.parametrize("phrase, core", [
     ("lame duck Obama", "lame duck"),
-    pytest.param("his water boy John Kerry", "water boy", marks=pytest.mark.xfail(
-        strict=True, reason="known miss (issue 3): 'his water boy' rises above the decoding threshold (0.22-0.37) "
-                            "but not to the 0.4 peak a span needs")),
+    ("his water boy John Kerry", "water boy"),
     ("pathetic attempt", "pathetic attempt"),
 ])
 def test_example_article_phrases_are_flagged(example_report, phrase, core):

@@ -112,9 +112,12 @@ def decode_spans(text: str, encoded, probs: np.ndarray, decoding: dict) -> list[
     if split_len:
         depth = float(decoding.get("split_depth", 1.0))
         runs = [part for run in runs for part in split_run(p, run, split_len, depth)]
+    # A technique whose own output the "any technique" signal underrates (short labels such as
+    # "water boy") may carry a run below the peak: {technique: the output one token must reach}.
+    technique_peaks = [(TECHNIQUES.index(t), float(v)) for t, v in (decoding.get("technique_peaks") or {}).items()]
     spans = []
     for run in runs:
-        if p[run].max() < peak:
+        if p[run].max() < peak and not any(probs[run, k].max() >= v for k, v in technique_peaks):
             continue
         first, last = run[0], run[-1]
         s, e = word_bounds(text, int(encoded.token_offsets[first, 0]), int(encoded.token_offsets[last, 1]))
