@@ -827,12 +827,17 @@ def _write_cards(enc_dir: Path, head_dir: Path, config: dict, data_dir: Path) ->
                   if config.get("tagger_reads_lower_states") else
                   "each token with its\n  two neighbours → 128 ReLU units → 14 technique sigmoids + one \"any technique\" sigmoid; the one\n"
                   "  trained jointly with the LoRA delta when that stage's cache is present)")
+        peaks = config["decoding"].get("technique_peaks")
+        peaks_note = ("\n  A run that stays below the decoding peak is still a span when one of its tokens' own output for\n"
+                      f"  {', '.join(f'{t} reaches {v}' for t, v in peaks.items())} (`technique_peaks`: the \"any technique\"\n"
+                      "  output underrates short labels); chosen with the decoding, the lowest value within 0.001 SI F1\n"
+                      "  of the best (benchmarks/propaganda.md has the cross-validated figures)." if peaks else "")
         what = f"""- `head.npz`: a per-wordpiece tagger over the shared encoder's token states ({tagger} and a
   logistic-regression technique classifier over spans (the encoder's layer-3 states pooled: the delta
   leaves them as the base model reads the words; mean/max tagger
   probabilities, span length, repetition of the phrase elsewhere in the article, punctuation).
   The decoding threshold and the classifier's C were chosen on the validation articles, so its
-  figures are slightly optimistic.
+  figures are slightly optimistic.{peaks_note}
 - Also fitted by the same run and scored below, but not shipped (it must beat this head on both SI
   and TC): {conv.get('models')} dilated-convolution taggers (one per fold, averaged) with decoding, technique
   classifier and span re-scorer chosen by cross-validation on the training articles (CV SI F1
