@@ -115,7 +115,10 @@ class SummaryHead(Head):
         uses = []  # what the outlet does in its own words
         if loaded:
             n = len({_sentence_of(doc, t["start"]) for t in loaded})
-            examples = [_clip(t["text"], 100) for t in sorted(loaded, key=lambda t: -t.get("score", 0))]
+            # name-calling first (a label pinned on a person is the plainest evidence, and short),
+            # then the surest spans
+            examples = [_clip(t["text"], 100) for t in
+                        sorted(loaded, key=lambda t: (t["technique"] != "Name_Calling,Labeling", -t.get("score", 0)))]
             text = f"loaded language or name-calling in {_count(n, 'sentence')}"
             if examples:
                 text += " (" + ", ".join(f"“{e}”" for e in list(dict.fromkeys(examples))[:3]) + ")"

@@ -258,8 +258,10 @@ def test_example_summary_tells_the_outlets_words_from_quoted_ones():
                 and any(s <= t["start"] and t["end"] <= e for s, e in quoted)]
     assert f"{len(marked)} technique spans are inside quotes from" in techniques
     assert "the Kremlin" in techniques and "Vyacheslav Volodin" in techniques
-    # the outlet's own loaded words are quoted as examples; the Kremlin's "pragmatic" is not one of them
+    # the outlet's own loaded words are quoted as examples, name-calling first; the Kremlin's
+    # "pragmatic" is not one of them
     assert "In its own words the outlet uses loaded language" in techniques
+    assert "(“his water boy”" in techniques
     assert "obliterate" in techniques and "pragmatic" not in techniques
     own = [c for c in report.claims["claims"] if c["attributed_to"] == "outlet"]
     claims = points["claims"]["text"]
