@@ -1,5 +1,6 @@
-"""The hyperpartisan model's technique block: density of the propaganda head's spans, and the head
-using it on real text with the shared encoder."""
+"""The hyperpartisan model's technique block: the share of tokens the propaganda tagger marks per
+technique (and, for comparison, the density of decoded spans), and the head using it on real text with
+the shared encoder."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from newssift.article import Article
 from newssift.head import Context, Doc
 from newssift.nlp import regex_sentences
 from newssift.report import Report
-from newssift.stop.technique_density import TECHNIQUE_FEATURES, technique_vector
+from newssift.stop.technique_density import SPAN_FEATURES, TECHNIQUE_FEATURES, technique_token_shares, technique_vector
 
 from tests.conftest import DATA, EXAMPLE
 
@@ -22,7 +23,7 @@ def test_technique_vector_counts_per_sentence_and_loaded_sentences():
         {"start": text.index("disgraceful"), "end": text.index("sham") + 4, "technique": "Loaded_Language"},
         {"start": text.index("shameful"), "end": text.index("shameful") + 8, "technique": "Loaded_Language"},
     ]
-    v = dict(zip(TECHNIQUE_FEATURES, technique_vector(text, sentences, spans)))
+    v = dict(zip(SPAN_FEATURES, technique_vector(text, sentences, spans)))
     assert v["Loaded_Language_per_sentence"] == pytest.approx(2 / 3)
     assert v["Name_Calling,Labeling_per_sentence"] == pytest.approx(1 / 3)
     assert v["Doubt_per_sentence"] == 0
@@ -30,6 +31,18 @@ def test_technique_vector_counts_per_sentence_and_loaded_sentences():
     assert v["loaded_sentence_share"] == pytest.approx(2 / 3)  # the first and the third sentence
     assert v["technique_char_share"] == pytest.approx(sum(s["end"] - s["start"] for s in spans) / len(text))
     assert not technique_vector(text, sentences, []).any()
+
+
+def test_token_shares_count_tokens_at_or_above_the_threshold_per_technique():
+    probs = np.zeros((4, 15), np.float32)
+    probs[:, -1] = [0.1, 0.3, 0.5, 0.9]  # any technique
+    probs[0, 8] = 0.6  # Loaded_Language on one token of four
+    v = dict(zip(TECHNIQUE_FEATURES, technique_token_shares(probs)))
+    assert len(v) == 15
+    assert v["any_technique_token_share"] == pytest.approx(0.75)
+    assert v["Loaded_Language_token_share"] == pytest.approx(0.25)
+    assert v["Doubt_token_share"] == 0
+    assert not technique_token_shares(np.zeros((0, 15), np.float32)).any()
 
 
 def _example_article() -> Article:
@@ -61,21 +74,23 @@ def test_head_uses_the_technique_block_with_the_encoder_and_the_propaganda_spans
     assert result["model"] == "words+encoder+techniques+style"
     assert set(result["components"]) == {"words", "encoder", "techniques", "style"}
 
-    # in the pipeline the propaganda head runs first: its spans give the same input, so the same score
+    # in the pipeline the propaganda head runs first: its token probabilities give the same input, so
+    # the same score
     piped = Doc(article, Report(article=article), head.context)
     piped.encoded = encoded
     propaganda = PropagandaHead(Context())
     propaganda.load()
     propaganda(piped)
     assert piped.shared["propaganda"]
+    assert piped.shared["propaganda_token_probs"].shape == (len(encoded), 15)
     head(piped)
     assert piped.report.stop["hyperpartisan"]["score"] == pytest.approx(result["score"], abs=1e-6)
 
-    # without any technique span the block's probability moves: it reads the spans (which way depends on
+    # with no token marked the block's probability moves: it reads the tagger (which way depends on
     # which techniques: this article's sit mostly in quoted statements, a news-like profile)
     empty = Doc(article, Report(article=article), head.context)
     empty.encoded = encoded
-    empty.shared["propaganda"] = []
+    empty.shared["propaganda_token_probs"] = np.zeros((len(encoded), 15), np.float32)
     head(empty)
     assert abs(empty.report.stop["hyperpartisan"]["components"]["techniques"] - result["components"]["techniques"]) > 0.005
     assert np.isfinite(result["score"])

@@ -1,8 +1,8 @@
 """Hyperpartisan tone, article level: a probability, and the reasons behind it with their evidence.
 
 The model (`hyperpartisan_model`) stacks four views: the article's words, the shared encoder's
-embedding of its lead, the density of propaganda techniques (the propaganda head's spans), and
-style measurements. The reasons a reader sees are the checkable ones:
+embedding of its lead, how much of the article the propaganda head's tagger marks per technique
+(the share of tokens it gives 0.3 or more), and style measurements. The reasons a reader sees are the checkable ones:
 the words that pushed the score most (each with where it occurs), style measurements beyond what
 is typical of non-hyperpartisan articles (with the sentences behind them), and loaded language
 found by the technique head.
@@ -137,23 +137,24 @@ class HyperpartisanHead(Head):
                 }
 
     def technique_input(self, doc: Doc) -> np.ndarray | None:
-        """The technique density row: from the propaganda head's spans when it ran on this article,
-        else from the propaganda model run here on the same encoding (e.g. `newssift evaluate`)."""
+        """The technique row: from the propaganda tagger's token probabilities, shared by the
+        propaganda head when it ran on this article, else computed here on the same encoding
+        (e.g. `newssift evaluate`)."""
         if not self.uses_techniques:
             return None
-        from newssift.stop.technique_density import technique_vector
+        from newssift.stop.technique_density import technique_token_shares
 
-        spans = doc.shared.get("propaganda")
-        if spans is None:
+        probs = doc.shared.get("propaganda_token_probs")
+        if probs is None:
             if doc.encoded is None:
                 return None
             try:
                 from newssift.stop.propaganda import _shared_model
 
-                spans = _shared_model().analyse_encoded(doc.encoded)
+                probs = _shared_model().token_probs(doc.encoded)
             except Exception:  # noqa: BLE001 - the combiner without the technique block serves
                 return None
-        return technique_vector(doc.article.text, doc.article.sentences, spans)[None, :]
+        return technique_token_shares(probs)[None, :]
 
     # -- reasons ---------------------------------------------------------------------------
     def reasons(self, doc: Doc, measurements: dict, vectorised_words) -> list[dict]:

@@ -320,10 +320,11 @@ class PropagandaModel:
         probs = self.technique_probs(text, encoded, self.token_probs(encoded), spans)
         return [[TECHNIQUES[i] for i in np.argsort(-row)] for row in probs]
 
-    def analyse_encoded(self, encoded) -> list[dict]:
-        """Technique spans of one encoded text: dicts with start, end, technique, score, ..."""
+    def analyse_encoded(self, encoded, probs: np.ndarray | None = None) -> list[dict]:
+        """Technique spans of one encoded text: dicts with start, end, technique, score, ...
+        (`probs`: its token_probs, when already computed)."""
         text = encoded.text
-        probs = self.token_probs(encoded)
+        probs = self.token_probs(encoded) if probs is None else probs
         found = decode_spans(text, encoded, probs, self.decoding)
         spans = [(s, e) for s, e, _ in found]
         tech = self.technique_probs(text, encoded, probs, spans)
@@ -419,7 +420,12 @@ class PropagandaHead(Head):
 
     def __call__(self, doc: Doc) -> None:
         text = doc.article.text
-        spans = self.model.analyse_encoded(doc.encoded) if doc.encoded is not None else []
+        spans = []
+        if doc.encoded is not None:
+            probs = self.model.token_probs(doc.encoded)
+            # the hyperpartisan head's technique block reads the tagger's token probabilities
+            doc.shared["propaganda_token_probs"] = probs
+            spans = self.model.analyse_encoded(doc.encoded, probs)
         techniques = [span_dict(text, d["start"], d["end"], technique=d["technique"], score=d["score"],
                                 technique_score=d["technique_score"], explanation=d["explanation"])
                       for d in spans]
