@@ -55,14 +55,12 @@ def technique_vector(text: str, sentences: list[tuple[int, int]], spans) -> np.n
 
 
 def propaganda_identity(directory: Path | None = None) -> str | None:
-    """A digest of the propaganda artefact's files (None when it is not built)."""
+    """A digest of the propaganda artefact's weights, `head.npz` (None when it is not built). The block
+    reads the tagger's token probabilities only, so the span decoding (`config.json`) can change
+    without retraining the hyperpartisan model."""
     from newssift.stop.propaganda import ARTEFACT_DIR
 
-    folder = Path(directory or ARTEFACT_DIR)
-    files = [folder / "head.npz", folder / "config.json"]
-    if not all(f.is_file() for f in files):
+    weights = Path(directory or ARTEFACT_DIR) / "head.npz"
+    if not weights.is_file():
         return None
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
+    return hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
