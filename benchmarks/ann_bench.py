@@ -8,6 +8,7 @@ all 384 dimensions would make every neighbour equally far, an unrealistically ha
 L2-normalised. recall@10 is measured against exact search.
 
     nice -n 10 python benchmarks/ann_bench.py --n 1000000 --threads 1
+    nice -n 10 python benchmarks/ann_bench.py --n 100000 --m 32 --ef 96,200,400,800   # an ef sweep
 
 Not part of the test suite."""
 
@@ -52,7 +53,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=100)
-    ap.add_argument("--ef", type=int, default=96)
+    ap.add_argument("--ef", default="96", help="ef at query time; a comma-separated list sweeps it on the same index")
     ap.add_argument("--k", type=int, default=30)
     args = ap.parse_args()
 
@@ -71,36 +72,35 @@ def main() -> None:
     build_s = time.perf_counter() - t
     index_rss = rss_mib() - data_rss  # what the index itself holds (it copies the vectors)
 
-    index.set_ef(args.ef)
-    index.set_num_threads(1)
-    lat = []
-    found = []
-    for q in queries:
-        t = time.perf_counter()
-        labels, _ = index.knn_query(q.reshape(1, -1), k=args.k)
-        lat.append((time.perf_counter() - t) * 1000)
-        found.append(labels[0])
-    lat = np.asarray(lat)
-
-    # recall@10 against exact search, on the first 200 queries
-    sample = queries[:200]
-    exact = np.argsort(-(data @ sample.T), axis=0)[:10].T
-    recall = float(np.mean([len(set(found[i][:10]) & set(exact[i])) / 10 for i in range(len(sample))]))
-
     path = f"/tmp/ann_bench_{os.getpid()}.bin"
     index.save_index(path)
     file_mib = os.path.getsize(path) / 2**20
     os.remove(path)
-    print(json.dumps({
-        "n": args.n, "dim": args.dim, "M": args.m, "ef_construction": args.ef_construction, "ef": args.ef,
-        "k": args.k, "build_threads": args.threads, "build_s": round(build_s, 1),
-        "build_per_s": round(args.n / build_s),
-        "query_ms_p50": round(float(np.percentile(lat, 50)), 3),
-        "query_ms_p99": round(float(np.percentile(lat, 99)), 3),
-        "recall_at_10": round(recall, 4),
-        "index_rss_mib": round(index_rss), "index_file_mib": round(file_mib),
-        "vectors_rss_mib": round(data_rss - base_rss),
-    }, indent=1))
+    # recall@10 against exact search, on the first 200 queries
+    sample = queries[:200]
+    exact = np.argsort(-(data @ sample.T), axis=0)[:10].T
+    for ef in (int(x) for x in str(args.ef).split(",")):
+        index.set_ef(ef)
+        index.set_num_threads(1)
+        lat = []
+        found = []
+        for q in queries:
+            t = time.perf_counter()
+            labels, _ = index.knn_query(q.reshape(1, -1), k=args.k)
+            lat.append((time.perf_counter() - t) * 1000)
+            found.append(labels[0])
+        lat = np.asarray(lat)
+        recall = float(np.mean([len(set(found[i][:10]) & set(exact[i])) / 10 for i in range(len(sample))]))
+        print(json.dumps({
+            "n": args.n, "dim": args.dim, "M": args.m, "ef_construction": args.ef_construction, "ef": ef,
+            "k": args.k, "build_threads": args.threads, "build_s": round(build_s, 1),
+            "build_per_s": round(args.n / build_s),
+            "query_ms_p50": round(float(np.percentile(lat, 50)), 3),
+            "query_ms_p99": round(float(np.percentile(lat, 99)), 3),
+            "recall_at_10": round(recall, 4),
+            "index_rss_mib": round(index_rss), "index_file_mib": round(file_mib),
+            "vectors_rss_mib": round(data_rss - base_rss),
+        }), flush=True)
 
 
 if __name__ == "__main__":
