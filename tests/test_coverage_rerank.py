@@ -51,3 +51,10 @@ def test_shipped_reranker_blends_trees():
     assert model.trees and 0 < model.trees_weight < 1
     scores = model.rerank(np.zeros((3, len(model.features)), dtype=np.float32))
     assert scores.shape == (3,) and np.all((scores > 0) & (scores < 1))
+
+
+def test_missing_values_follow_the_classifier(fitted):
+    gb, rng = fitted
+    x = rng.normal(size=(200, len(FEATURES))).astype(np.float32)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    assert np.abs(Forest(export_trees(gb)).decision(x) - gb.decision_function(x)).max() < 1e-9

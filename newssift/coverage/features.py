@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,9 +78,16 @@ def split_text(text: str, title: str | None) -> str:
     return text
 
 
-def _chargrams(text: str, n: int = 3) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def _chargrams(text: str, n: int = 3) -> frozenset[str]:
+    """Character n-grams of the lower-cased words (kept: fact-checks come back for many claims)."""
     t = " " + " ".join(re.sub(r"[^a-z0-9 ]+", " ", (text or "").lower()).split()) + " "
-    return {t[i:i + n] for i in range(len(t) - n + 1)}
+    return frozenset(t[i:i + n] for i in range(len(t) - n + 1))
+
+
+@lru_cache(maxsize=1 << 16)
+def _caps(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _CAPS.findall(text or ""))
 
 
 def _jaccard(a: set, b: set) -> float:
@@ -114,7 +122,7 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
     qyears = _years(query)
     qwords = {w.lower() for w in re.findall(r"[A-Za-z]+", query or "")}
     qtags = {t.lower() for t in _TAG.findall(query or "")}
-    qcaps = {w.lower() for w in _CAPS.findall(query or "")}
+    qcaps = _caps(query)
     qgrams = _chargrams(query)
     top_bm25 = float(bm25.max()) if n else 0.0
     out[:, 0] = cosine
@@ -159,8 +167,8 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
             flat = re.sub(r"[^a-z0-9]+", "", text.lower())
             out[i, 22] = sum(t in flat for t in qtags) / len(qtags)
         if qcaps:
-            out[i, 23] = len(qcaps & {w.lower() for w in _CAPS.findall(claim)}) / len(qcaps)
-            out[i, 24] = len(qcaps & {w.lower() for w in _CAPS.findall(title)}) / len(qcaps) if title else 0.0
+            out[i, 23] = len(qcaps & _caps(claim)) / len(qcaps)
+            out[i, 24] = len(qcaps & _caps(title)) / len(qcaps) if title else 0.0
         if qnum:
             out[i, 25] = len(qnum & dnum) / len(qnum)
         out[i, 26] = _jaccard(qgrams, _chargrams(claim))

@@ -119,45 +119,59 @@ def export_trees(model) -> dict:
 
 
 class Forest:
-    """The exported trees, evaluated for all trees and rows at once (a few array operations
-    per tree level): the raw score (logit) that the classifier's decision_function gives."""
+    """The exported trees, evaluated for all trees and rows at once: the raw score (logit) that
+    the classifier's decision_function gives. Nodes of all trees sit in flat arrays; a leaf
+    points to itself, so every row takes as many steps as the deepest tree, a few array
+    operations each (about 0.4 ms for 136 trees and 50 candidates)."""
 
     def __init__(self, trees: dict):
         self.source = trees
         self.baseline = float(trees["baseline"])
-        rows = trees["trees"]
-        width = max(len(t["feature"]) for t in rows) if rows else 1
-        shape = (len(rows), width)
-        self.feature = np.zeros(shape, dtype=np.int64)
-        self.threshold = np.zeros(shape, dtype=np.float64)
-        self.left = np.zeros(shape, dtype=np.int64)
-        self.right = np.zeros(shape, dtype=np.int64)
-        self.leaf = np.ones(shape, dtype=bool)
-        self.value = np.zeros(shape, dtype=np.float64)
-        self.missing_left = np.zeros(shape, dtype=bool)
-        for i, t in enumerate(rows):
+        feature, threshold, left, right, nan_next, value, starts = [], [], [], [], [], [], []
+        depth, offset = 0, 0
+        for t in trees["trees"]:
             n = len(t["feature"])
-            self.feature[i, :n] = t["feature"]
-            self.threshold[i, :n] = t["threshold"]
-            self.left[i, :n] = t["left"]
-            self.right[i, :n] = t["right"]
-            self.leaf[i, :n] = np.asarray(t["leaf"], dtype=bool)
-            self.value[i, :n] = t["value"]
-            self.missing_left[i, :n] = np.asarray(t["missing_left"], dtype=bool)
+            leaf = np.asarray(t["leaf"], dtype=bool)
+            own = np.arange(n) + offset
+            lft = np.where(leaf, own, np.asarray(t["left"]) + offset)
+            rgt = np.where(leaf, own, np.asarray(t["right"]) + offset)
+            feature.append(np.where(leaf, 0, t["feature"]))
+            threshold.append(np.where(leaf, np.inf, t["threshold"]))
+            left.append(lft)
+            right.append(rgt)
+            nan_next.append(np.where(leaf, own, np.where(np.asarray(t["missing_left"], dtype=bool), lft, rgt)))
+            value.append(np.asarray(t["value"], dtype=np.float64))
+            starts.append(offset)
+            depth = max(depth, _depth(t))
+            offset += n
+        cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
+        self.feature, self.threshold = cat(feature, np.int64), cat(threshold, np.float64)
+        self.left, self.right, self.nan_next = cat(left, np.int64), cat(right, np.int64), cat(nan_next, np.int64)
+        self.value, self.starts, self.depth = cat(value, np.float64), np.asarray(starts, dtype=np.int64), depth
 
     def decision(self, feats: np.ndarray) -> np.ndarray:
         x = np.asarray(feats, dtype=np.float64)
-        n_trees = self.feature.shape[0]
-        if n_trees == 0 or len(x) == 0:
-            return np.full(len(x), self.baseline)
-        tree = np.arange(n_trees)[:, None]
-        row = np.arange(len(x))[None, :]
-        node = np.zeros((n_trees, len(x)), dtype=np.int64)
-        while True:
-            inner = ~self.leaf[tree, node]
-            if not inner.any():
-                break
-            value = x[row, self.feature[tree, node]]
-            go_left = np.where(np.isnan(value), self.missing_left[tree, node], value <= self.threshold[tree, node])
-            node = np.where(inner, np.where(go_left, self.left[tree, node], self.right[tree, node]), node)
-        return self.baseline + self.value[tree, node].sum(axis=0)
+        n, n_trees = len(x), len(self.starts)
+        if n_trees == 0 or n == 0:
+            return np.full(n, self.baseline)
+        flat = x.ravel()
+        node = np.repeat(self.starts, n)  # (tree, row) pairs, tree-major
+        row = np.tile(np.arange(n, dtype=np.int64) * x.shape[1], n_trees)
+        for _ in range(self.depth):
+            v = flat[row + self.feature[node]]
+            step = np.where(v <= self.threshold[node], self.left[node], self.right[node])
+            missing = np.isnan(v)
+            if missing.any():
+                step = np.where(missing, self.nan_next[node], step)
+            node = step
+        return self.baseline + self.value[node].reshape(n_trees, n).sum(axis=0)
+
+
+def _depth(tree: dict) -> int:
+    deepest, stack = 0, [(0, 0)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if not tree["leaf"][node]:
+            stack += [(tree["left"][node], d + 1), (tree["right"][node], d + 1)]
+    return deepest
