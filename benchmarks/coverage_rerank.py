@@ -7,7 +7,12 @@ Stages (each cached under --cache):
   fit      extra features (late interaction, lexical) and re-rankers (logistic regression,
            per task, gradient boosting) fitted on the train queries; MAP@5 on dev (dev-test shown)
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/coverage_rerank.py --model M --cache DIR
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/coverage_rerank.py --model M --cache DIR --emb-cache DIR
+
+The figures in benchmarks/coverage.md were measured with the package as of commit 15bc3fb (22
+features, its artefact as --model); with the current package the candidates' features already
+include the lexical ones (the last seven of `features.FEATURES`), so the "+ lexical" rows here
+would count them twice.
 """
 
 from __future__ import annotations
