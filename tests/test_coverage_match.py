@@ -114,6 +114,36 @@ def test_index_follows_new_imports(env, tmp_path):
     assert hits[0]["factcheck"]["url"] == "https://factcheck.example.org/carrots"
 
 
+def test_index_saved_without_headlines_gets_them_without_reembedding(env):
+    import pickle
+
+    from newssift.coverage.embedding import matching_embedder
+    from newssift.coverage.index import ensure_index, index_dir
+
+    embedder = matching_embedder()
+    idx = ensure_index(env["db"], embedder)
+    titles = list(idx.row_titles)
+    assert any(titles) and len(titles) == idx.size
+    folder = index_dir(env["db"], embedder.fingerprint)
+    lex_path = folder / "lexical.pkl"
+    with open(lex_path, "rb") as fh:
+        lex = pickle.load(fh)
+    lex.pop("titles")  # as an index saved before the re-ranker read headlines
+    with open(lex_path, "wb") as fh:
+        pickle.dump(lex, fh)
+
+    class NoEmbedding:  # the same encoder, which must not be asked to embed anything
+        fingerprint, dim = embedder.fingerprint, embedder.dim
+
+        def embed(self, texts):
+            raise AssertionError("re-embedded")
+
+    again = ensure_index(env["db"], NoEmbedding())
+    assert again.row_titles == titles and again.size == idx.size
+    with open(lex_path, "rb") as fh:
+        assert pickle.load(fh)["titles"] == titles
+
+
 def test_empty_store_says_how_to_install(tmp_path):
     from newssift.coverage.match import search
 

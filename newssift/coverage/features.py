@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,7 +20,12 @@ FEATURES = (
     "jaccard", "fc_coverage", "query_coverage", "number_overlap", "number_mismatch", "name_overlap",
     "length_ratio", "speaker_known", "speaker_match", "date_known", "date_gap_years", "date_after",
     "year_conflict", "year_unstated", "subject_missing",
+    # what the claim shares with the fact-check's claim and its headline apart, read from the
+    # claim's side (the features above mostly read the fact-check's side)
+    "tag_overlap", "caps_in_claim", "caps_in_title", "numbers_found", "char3", "char3_title", "char3_gap",
 )
+_TAG = re.compile(r"[#@](\w+)")
+_CAPS = re.compile(r"\b[A-Z][a-zA-Z]+")
 _TITLES = {"mr", "mrs", "ms", "dr", "president", "senator", "sen", "governor", "gov", "rep", "secretary",
            "vice", "former", "the", "jr", "sr"}
 
@@ -63,6 +69,31 @@ def _subject(text: str) -> str | None:
     return None
 
 
+def split_text(text: str, title: str | None) -> str:
+    """The fact-check's claim out of its searchable text (`checkthat.collection_text`: the
+    claim, then the headline when the claim does not contain it)."""
+    title = (title or "").strip()
+    if title and text.endswith(" " + title) and title.lower() not in text[: -len(title) - 1].lower():
+        return text[: -len(title) - 1]
+    return text
+
+
+@lru_cache(maxsize=1 << 16)
+def _chargrams(text: str, n: int = 3) -> frozenset[str]:
+    """Character n-grams of the lower-cased words (kept: fact-checks come back for many claims)."""
+    t = " " + " ".join(re.sub(r"[^a-z0-9 ]+", " ", (text or "").lower()).split()) + " "
+    return frozenset(t[i:i + n] for i in range(len(t) - n + 1))
+
+
+@lru_cache(maxsize=1 << 16)
+def _caps(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _CAPS.findall(text or ""))
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / max(1, len(a | b))
+
+
 def _rrank(values: np.ndarray) -> np.ndarray:
     order = np.argsort(-values, kind="stable")
     ranks = np.empty(len(values), dtype=np.float32)
@@ -73,9 +104,11 @@ def _rrank(values: np.ndarray) -> np.ndarray:
 def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, cosine_context: np.ndarray,
                        bm25: np.ndarray, query_speaker: str | None = None, query_day: int | None = None,
                        cand_speakers: list[str | None] | None = None,
-                       cand_days: list[int | None] | None = None) -> np.ndarray:
+                       cand_days: list[int | None] | None = None,
+                       cand_titles: list[str | None] | None = None) -> np.ndarray:
     """(n_candidates, len(FEATURES)) float32. Speakers are surname keys, days day numbers
-    (see speaker_key, day_number); None where unknown."""
+    (see speaker_key, day_number); None where unknown. `cand_titles`: the fact-checks'
+    headlines, which their texts end with (see split_text)."""
     n = len(candidates)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if n == 0:
@@ -88,6 +121,9 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
     qlen = max(1, len(qtok))
     qyears = _years(query)
     qwords = {w.lower() for w in re.findall(r"[A-Za-z]+", query or "")}
+    qtags = {t.lower() for t in _TAG.findall(query or "")}
+    qcaps = _caps(query)
+    qgrams = _chargrams(query)
     top_bm25 = float(bm25.max()) if n else 0.0
     out[:, 0] = cosine
     out[:, 1] = cosine_context
@@ -125,4 +161,17 @@ def candidate_features(query: str, candidates: list[str], cosine: np.ndarray, co
         out[i, 20] = float(bool(dyears and not qyears))
         subject = _subject(text)
         out[i, 21] = float(subject is not None and subject not in qwords)
+        title = ((cand_titles[i] if cand_titles else None) or "").strip()
+        claim = split_text(text, title)
+        if qtags:
+            flat = re.sub(r"[^a-z0-9]+", "", text.lower())
+            out[i, 22] = sum(t in flat for t in qtags) / len(qtags)
+        if qcaps:
+            out[i, 23] = len(qcaps & _caps(claim)) / len(qcaps)
+            out[i, 24] = len(qcaps & _caps(title)) / len(qcaps) if title else 0.0
+        if qnum:
+            out[i, 25] = len(qnum & dnum) / len(qnum)
+        out[i, 26] = _jaccard(qgrams, _chargrams(claim))
+        out[i, 27] = _jaccard(qgrams, _chargrams(title)) if title else 0.0
+    out[:, 28] = out[:, 26] - out[:, 26].max()
     return out

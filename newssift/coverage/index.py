@@ -52,6 +52,7 @@ class FactcheckIndex:
         self.row_texts: list[str] = []
         self.row_speakers: list = []  # surname keys (features.speaker_key)
         self.row_days: list = []  # day numbers (features.day_number)
+        self.row_titles: list | None = []  # headlines (features.split_text); None: an index saved without them
         self.bm25: BM25 | None = None
         self.meta: dict = {}
 
@@ -91,6 +92,10 @@ class FactcheckIndex:
     def texts(self, fids: np.ndarray) -> list[str]:
         return [self.row_texts[r] for r in self._rows(fids)]
 
+    def titles(self, fids: np.ndarray) -> list:
+        titles = self.row_titles or []
+        return [titles[r] if r < len(titles) else None for r in self._rows(fids)]
+
     def speakers_days(self, fids: np.ndarray) -> tuple[list, list]:
         rows = self._rows(fids)
         return [self.row_speakers[r] for r in rows], [self.row_days[r] for r in rows]
@@ -103,7 +108,8 @@ class FactcheckIndex:
         tmp = self.folder / f"lexical.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
             pickle.dump({"ids": self.ids, "texts": self.row_texts, "bm25": self.bm25,
-                         "speakers": self.row_speakers, "days": self.row_days}, fh, protocol=5)
+                         "speakers": self.row_speakers, "days": self.row_days, "titles": self.row_titles},
+                        fh, protocol=5)
         os.replace(tmp, self.folder / "lexical.pkl")
         (self.folder / "meta.json").write_text(json.dumps(self.meta), encoding="utf-8")
 
@@ -120,6 +126,7 @@ class FactcheckIndex:
                 lex = pickle.load(fh)  # our own cache file, written by save() above
             idx.ids, idx.row_texts, idx.bm25 = lex["ids"], lex["texts"], lex["bm25"]
             idx.row_speakers, idx.row_days = lex["speakers"], lex["days"]
+            idx.row_titles = lex.get("titles")
         except (OSError, KeyError, ValueError, RuntimeError, pickle.UnpicklingError):
             return None
         return idx
@@ -134,6 +141,13 @@ def ensure_index(db_url: str | None = None, embedder=None, progress: Callable[[s
     folder = index_dir(db_url, embedder.fingerprint)
     n, top = store.state(db_url)
     idx = FactcheckIndex.open(folder, embedder.dim)
+    if idx is not None and idx.row_titles is None and idx.meta.get("fingerprint") == embedder.fingerprint:
+        # an index saved before it kept the headlines (a re-ranker feature): read them from the
+        # store, no re-embedding
+        titles = {row[0]: row[2] for batch in store.iter_claims(0, db_url, batch=EMBED_BATCH) for row in batch}
+        idx.row_titles = [titles.get(int(i)) for i in idx.ids]
+        if idx.meta.get("state") == [n, top]:
+            idx.save()
     if idx is not None and idx.meta.get("state") == [n, top] and idx.meta.get("fingerprint") == embedder.fingerprint:
         return idx
     after = 0
@@ -158,6 +172,7 @@ def ensure_index(db_url: str | None = None, embedder=None, progress: Callable[[s
         texts = [collection_text({"vclaim": row[1], "title": row[2]}) for row in batch]
         idx.row_speakers.extend(speaker_key(row[3]) for row in batch)
         idx.row_days.extend(day_number(row[4]) for row in batch)
+        idx.row_titles.extend(row[2] for row in batch)
         vecs = embedder.embed(texts)
         if idx.size + len(new_ids) + len(ids) > idx.meta["capacity"]:
             idx.meta["capacity"] = int((idx.size + len(new_ids) + len(ids)) * 1.5)

@@ -31,10 +31,11 @@ class Hit:
 
 def score_candidates(model: MatchModel, query: str, cand_texts: list[str], cosine: np.ndarray,
                      cosine_context: np.ndarray, bm25: np.ndarray, method: str, meta: dict | None = None,
-                     cand_speakers: list | None = None, cand_days: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     cand_speakers: list | None = None, cand_days: list | None = None,
+                     cand_titles: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     meta = meta or {}
     feats = candidate_features(query, cand_texts, cosine, cosine_context, bm25, speaker_key(meta.get("speaker")),
-                               day_number(meta.get("date")), cand_speakers, cand_days)
+                               day_number(meta.get("date")), cand_speakers, cand_days, cand_titles)
     return model.score(feats, method), feats
 
 
@@ -51,10 +52,11 @@ class InMemoryMatcher:
     evaluation and training; the store uses the same scoring with an ANN index."""
 
     def __init__(self, ids: list, texts: list[str], vectors: np.ndarray | None, embed, model: MatchModel,
-                 speakers: list | None = None, dates: list | None = None):
+                 speakers: list | None = None, dates: list | None = None, titles: list | None = None):
         self.ids, self.texts, self.vectors, self.embed, self.model = ids, texts, vectors, embed, model
         self.speakers = [speaker_key(s) for s in speakers] if speakers else [None] * len(texts)
         self.days = [day_number(d) for d in dates] if dates else [None] * len(texts)
+        self.titles = list(titles) if titles else [None] * len(texts)
         self.bm25 = BM25(texts)
 
     @classmethod
@@ -100,7 +102,8 @@ class InMemoryMatcher:
             ccos = self.vectors[cand] @ cvecs[i]
             scores, feats = score_candidates(self.model, text, [self.texts[j] for j in cand], cos[cand], ccos,
                                              bm[cand], method, meta.get(qid),
-                                             [self.speakers[j] for j in cand], [self.days[j] for j in cand])
+                                             [self.speakers[j] for j in cand], [self.days[j] for j in cand],
+                                             [self.titles[j] for j in cand])
             order = _top_k(scores, k)
             hits = [Hit(int(cand[j]), self.ids[cand[j]], float(scores[j]), float(cos[cand[j]]), float(bm[cand[j]]))
                     for j in order]
@@ -108,10 +111,12 @@ class InMemoryMatcher:
         return out
 
 
-def record_speakers_dates(records: list[dict]) -> tuple[list, list]:
+def record_speakers_dates(records: list[dict]) -> tuple[list, list, list]:
+    """Speakers, dates and headlines of collection records (InMemoryMatcher's last arguments)."""
     from newssift.coverage.factchecks import parse_date
 
-    return [r.get("speaker") for r in records], [parse_date(r.get("date")) for r in records]
+    return ([r.get("speaker") for r in records], [parse_date(r.get("date")) for r in records],
+            [r.get("title") for r in records])
 
 
 # -- the store ----------------------------------------------------------------------------------------
@@ -164,7 +169,8 @@ class StoreMatcher:
             bm = self.index.bm25_scores(text, cand)
             speakers, days = self.index.speakers_days(cand)
             scores, _ = score_candidates(self.model, text, self.index.texts(cand), vecs @ qvecs[i], vecs @ cvecs[i],
-                                         bm, "reranked", metas[i] if metas else None, speakers, days)
+                                         bm, "reranked", metas[i] if metas else None, speakers, days,
+                                         self.index.titles(cand))
             order = _top_k(scores, limit * 3)
             keep = [(int(cand[j]), float(scores[j]), float(vecs[j] @ qvecs[i])) for j in order
                     if scores[j] >= threshold]
