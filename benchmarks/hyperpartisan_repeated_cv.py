@@ -35,7 +35,11 @@ REPEATS, FOLDS, INNER = 5, 10, 5
 PROPAGANDA = os.environ.get("HP_PROPAGANDA")
 # HP_SEED0=<k>: repeats with seeds k..k+4 instead (other folds, e.g. to re-check a choice made on seeds 0-4)
 SEED0 = int(os.environ.get("HP_SEED0", "0"))
-BLOCK_DIR = f"{CACHE}/blocks" + (f"-{PROPAGANDA}" if PROPAGANDA else "") + (f"-seeds{SEED0}" if SEED0 else "")
+# HP_GROUPED=1: outer folds grouped by publisher (the registrable domain of the article's URL in
+# ground-truth.xml; StratifiedGroupKFold), so no outlet is in both parts of an outer fold
+GROUPED = bool(os.environ.get("HP_GROUPED"))
+BLOCK_DIR = (f"{CACHE}/blocks" + (f"-{PROPAGANDA}" if PROPAGANDA else "") + (f"-seeds{SEED0}" if SEED0 else "")
+             + ("-grouped" if GROUPED else ""))
 TECHNIQUE_SPANS = f"{CACHE}/techniques-{FP}" + (f"-{PROPAGANDA}" if PROPAGANDA else "") + ".json"
 os.makedirs(BLOCK_DIR, exist_ok=True)
 
@@ -46,8 +50,24 @@ ARTS = read_hyperpartisan(DATA + "/hyperpartisan-semeval2019/train")
 Y = np.array([bool(a.hyperpartisan) for a in ARTS])
 N = len(Y)
 TEXTS = [model_text(a.title, a.text) for a in ARTS]
-OUTER = [(r, tr, te) for r in range(REPEATS)
-         for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED0 + r).split(np.zeros(N), Y)]
+
+
+def publishers():
+    from lxml import etree
+    from newssift.source.domains import registrable_domain
+    urls = {el.get("id"): el.get("url") for _, el in etree.iterparse(
+        DATA + "/hyperpartisan-semeval2019/train/ground-truth.xml", tag="article")}
+    return np.array([registrable_domain(urls[a.id]) for a in ARTS])
+
+
+if GROUPED:
+    from sklearn.model_selection import StratifiedGroupKFold
+    _GROUPS = publishers()
+    OUTER = [(r, tr, te) for r in range(REPEATS) for tr, te in StratifiedGroupKFold(
+        FOLDS, shuffle=True, random_state=SEED0 + r).split(np.zeros(N), Y, _GROUPS)]
+else:
+    OUTER = [(r, tr, te) for r in range(REPEATS)
+             for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED0 + r).split(np.zeros(N), Y)]
 
 
 def _cached(name, compute):
@@ -183,6 +203,8 @@ def counts(kind):
         path = f"{CACHE}/counts-{kind}.npz"
         if os.path.exists(path):
             _COUNTS[kind] = sparse.load_npz(path)
+        elif kind == "domains":
+            raise SystemExit(f"{path} missing: run benchmarks/hyperpartisan_links.py first")
         else:
             cv = (CountVectorizer(ngram_range=(1, 2), dtype=np.float32) if kind == "words" else
                   CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), dtype=np.float32))
@@ -271,6 +293,10 @@ def blocks():
         "words_cv3": lambda: (lambda train: (tfidf("words", train, 2, 0.9, 30000), lambda: lrcv_text([10.0, 30.0, 100.0], 3))),
         "tech2": lambda: dense_block(tech_scored(), sc(0.3)),
         "style": lambda: dense_block(style(), sc(0.3)),
+        # outbound links (hyperpartisan_links.py): TF-IDF of the registrable domains linked to, and counts/shares
+        "domains": lambda: text_block("domains", 10.0, min_df=1, max_df=1.0, max_features=10 ** 7),
+        "linkstats": lambda: dense_block(np.load(f"{CACHE}/linkstats.npy"), sc(0.3)),
+        "linkcounts": lambda: dense_block(np.load(f"{CACHE}/linkstats.npy")[:, :6], sc(0.3)),  # without the ratings
         "style_cv": lambda: dense_block(style(), lambda: lrcv(True)),
         "signals": lambda: dense_block(signals(), sc(0.3)),
         "style_signals": lambda: dense_block(np.column_stack([style(), signals()]), sc(0.3)),

@@ -61,6 +61,9 @@ class Article:
     source_format: str = "text"  # "html" or "text"
     removed: list[Removed] = field(default_factory=list)
     external_id: str | None = None  # an id given by a corpus line, kept for batch output
+    # the targets of the links in the main content, in order (absolute where the page's URL resolves
+    # them); None when the input carries no links to read (plain text)
+    links: list[str] | None = None
 
     @property
     def id(self) -> str:
@@ -87,6 +90,7 @@ class Article:
             "source_format": self.source_format,
             "sentences": [[s, e] for s, e in self.sentences],
             "removed": [{"text": r.text, "reason": r.reason} for r in self.removed],
+            "links": None if self.links is None else list(self.links),
         }
 
     @classmethod
@@ -105,4 +109,5 @@ class Article:
             source_format=data.get("source_format", "text"),
             removed=[Removed(r["text"], r["reason"]) for r in data.get("removed") or []],
             external_id=data.get("external_id"),
+            links=None if data.get("links") is None else list(data["links"]),
         )

@@ -357,7 +357,7 @@ def train_hyperpartisan(
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write artefacts (default: the package)."),
     cv: bool = typer.Option(True, "--cv/--no-cv", help="Report 10-fold cross-validation first."),
 ):
-    """Hyperpartisan tone on SemEval-2019 Task 4 (words, encoder embedding, propaganda tagger's technique shares, style; stacked)."""
+    """Hyperpartisan tone on SemEval-2019 Task 4 (words, encoder embedding, propaganda tagger's technique shares, style, links; stacked)."""
     print_json(call("newssift.stop.hyperpartisan_model:train_hyperpartisan", data_dir=data, out_dir=out, cv=cv))
 
 

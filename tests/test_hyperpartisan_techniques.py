@@ -103,7 +103,7 @@ def test_artefact_was_trained_with_the_shipped_propaganda_artefact():
     from newssift.stop.technique_density import TECHNIQUE_FEATURES, propaganda_identity
 
     artefact = load_artefact()
-    assert [b.name for b in artefact["model"].blocks] == ["words", "encoder", "techniques", "style"]
+    assert [b.name for b in artefact["model"].blocks] == ["words", "encoder", "techniques", "style", "links"]
     assert tuple(artefact["technique_features"]) == TECHNIQUE_FEATURES
     assert artefact["propaganda_identity"] == propaganda_identity(), \
         "the propaganda artefact changed: run `newssift train hyperpartisan --data ../shared/data`"

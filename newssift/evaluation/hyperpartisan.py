@@ -18,7 +18,7 @@ def evaluate(path: str | Path) -> dict:
     labelled = [a for a in items if a.hyperpartisan is not None]
     if not labelled:
         raise InputError(f"No ground-truth.xml labels for the articles in {path}.")
-    articles = (Article(text=a.text, title=a.title, language="en") for a in labelled)
+    articles = (Article(text=a.text, title=a.title, language="en", links=a.links) for a in labelled)
     predicted = [doc.report.stop["hyperpartisan"]["hyperpartisan"] for doc in run_head(HyperpartisanHead, articles)]
     result = binary_scores([a.hyperpartisan for a in labelled], predicted)
     result["articles"] = len(labelled)

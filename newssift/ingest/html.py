@@ -55,18 +55,20 @@ def read_html(data: bytes | str, url: str | None = None) -> Article:
 
     import trafilatura
 
+    precise_options = {"url": url, "include_comments": False, "favor_precision": True, "with_metadata": True}
     try:
-        precise = _as_dict(trafilatura.bare_extraction(data, url=url, include_comments=False,
-                                                       favor_precision=True, with_metadata=True))
+        precise = _as_dict(trafilatura.bare_extraction(data, **precise_options))
         text = (precise or {}).get("text") or ""
         meta = precise or {}
+        options = precise_options
         if len(text) < 200:
             # favouring precision can drop a short story whole; the defaults then do better
-            fallback = _as_dict(trafilatura.bare_extraction(data, url=url, include_comments=False,
-                                                            with_metadata=True))
+            fallback_options = {"url": url, "include_comments": False, "with_metadata": True}
+            fallback = _as_dict(trafilatura.bare_extraction(data, **fallback_options))
             if len(fallback.get("text") or "") > len(text):
                 text = fallback.get("text") or ""
                 meta = {**fallback, **{k: v for k, v in meta.items() if isinstance(v, str) and v}}
+                options = fallback_options
     except (ValueError, RecursionError) as exc:
         raise InputError(f"The page cannot be parsed as HTML ({type(exc).__name__}).") from None
     if not text.strip():
@@ -82,8 +84,25 @@ def read_html(data: bytes | str, url: str | None = None) -> Article:
     article.authors = [a.strip() for a in re.split(r";|\band\b", author) if a.strip()] if author else []
     article.site_name = _clean(meta.get("sitename"))
     article.canonical_url = _clean(meta.get("url"))
+    article.links = _main_links(data, options)
     # the page's declared language is often a site default: the body's language is detected instead
     return article
+
+
+def _main_links(data: bytes, options: dict) -> list[str] | None:
+    """The link targets of the main content, in order: the same extraction kept with its links
+    (trafilatura resolves relative targets against the page's URL when it is given). The text is
+    taken from the extraction without links, which writes links into the text as Markdown."""
+    import trafilatura
+
+    try:
+        document = trafilatura.bare_extraction(data, **{**options, "with_metadata": False, "include_links": True})
+    except (ValueError, RecursionError):
+        return None
+    body = getattr(document, "body", None)
+    if body is None:
+        return []
+    return [target.strip() for ref in body.iter("ref") if (target := ref.get("target") or "").strip()]
 
 
 def _as_dict(document) -> dict:

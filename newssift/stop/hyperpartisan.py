@@ -1,8 +1,9 @@
 """Hyperpartisan tone, article level: a probability, and the reasons behind it with their evidence.
 
-The model (`hyperpartisan_model`) stacks four views: the article's words, the shared encoder's
+The model (`hyperpartisan_model`) stacks five views: the article's words, the shared encoder's
 embedding of its lead, how much of the article the propaganda head's tagger marks per technique
-(the share of tokens it gives 0.3 or more), and style measurements. The reasons a reader sees are the checkable ones:
+(the share of tokens it gives 0.3 or more), style measurements, and what the article links to (when
+its links are known: HTML input). The reasons a reader sees are the checkable ones:
 the words that pushed the score most (each with where it occurs), style measurements beyond what
 is typical of non-hyperpartisan articles (with the sentences behind them), and loaded language
 found by the technique head.
@@ -87,6 +88,8 @@ class HyperpartisanHead(Head):
         trained_with = self.artefact.get("propaganda_identity")
         self.uses_techniques = self.uses_encoder and trained_with is not None and \
             propaganda_identity() == trained_with
+        # the links block with the outlet ratings it was trained with (older artefacts have none)
+        self.link_ratings = self.artefact.get("link_ratings")
 
     def __call__(self, doc: Doc) -> None:
         self.pipe([doc])
@@ -109,19 +112,21 @@ class HyperpartisanHead(Head):
                 "style": np.array([measurements[k] for k in STYLE_FEATURES]),
                 "embedding": embedding,
                 "techniques": self.technique_input(doc) if embedding is not None else None,
+                "links": self.links_input(article),
             })
         vectorizer = self.words_block.model[0]
         vectorised = vectorizer.transform([r["text"] for r in rows])
         # articles with the same inputs available share one call (the usual case: all of them)
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(rows):
-            groups.setdefault((r["embedding"] is None, r["techniques"] is None), []).append(i)
-        for (no_embedding, no_techniques), members in groups.items():
+            groups.setdefault((r["embedding"] is None, r["techniques"] is None, r["links"] is None), []).append(i)
+        for (no_embedding, no_techniques, no_links), members in groups.items():
             inputs = {
                 "text": [rows[i]["text"] for i in members],
                 "style": np.stack([rows[i]["style"] for i in members]),
                 "embedding": None if no_embedding else np.stack([rows[i]["embedding"] for i in members]),
                 "techniques": None if no_techniques else np.vstack([rows[i]["techniques"] for i in members]),
+                "links": None if no_links else np.stack([rows[i]["links"] for i in members]),
             }
             prob, used, blocks = model.predict_with_blocks(inputs, {"words": vectorised[members]})
             for k, i in enumerate(members):
@@ -135,6 +140,15 @@ class HyperpartisanHead(Head):
                     "style": {key: round(v, 4) for key, v in r["measurements"].items()},
                     "reasons": self.reasons(doc, r["measurements"], vectorised[i]),
                 }
+
+    def links_input(self, article) -> np.ndarray | None:
+        """The links row, when the article's links are known (HTML) and the model has the block."""
+        if article.links is None or not self.link_ratings:
+            return None
+        from newssift.stop.link_features import link_features
+
+        own = article.domain or article.canonical_url or article.url
+        return link_features(article.links, article.text, self.link_ratings, own_domain=own)
 
     def technique_input(self, doc: Doc) -> np.ndarray | None:
         """The technique row: from the propaganda tagger's token probabilities, shared by the

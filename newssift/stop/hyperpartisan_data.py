@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newssift.errors import InputError
@@ -15,6 +15,9 @@ class HyperpartisanArticle:
     title: str
     text: str
     hyperpartisan: bool | None  # None when no ground truth is given
+    # the article's links in order: targets of the external ones; links within the publisher's site
+    # carry no target in this data and are written INTERNAL_PLACEHOLDER ("/")
+    links: list[str] = field(default_factory=list)
 
 
 _BLOCK_TAGS = {"p", "br", "div", "h1", "h2", "h3", "h4", "li", "blockquote"}
@@ -43,6 +46,16 @@ def _article_text(element) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _article_links(element) -> list[str]:
+    from newssift.stop.link_features import INTERNAL_PLACEHOLDER
+
+    out = []
+    for a in element.iter("a"):
+        href = (a.get("href") or "").strip()
+        out.append(INTERNAL_PLACEHOLDER if a.get("type") == "internal" or not href else href)
+    return out
+
+
 def read_hyperpartisan(path: str | Path) -> list[HyperpartisanArticle]:
     from lxml import etree
 
@@ -60,6 +73,7 @@ def read_hyperpartisan(path: str | Path) -> list[HyperpartisanArticle]:
     parser_kwargs = {"tag": "article", "recover": True, "huge_tree": True}
     for _, el in etree.iterparse(str(articles_file), **parser_kwargs):
         aid = el.get("id")
-        articles.append(HyperpartisanArticle(aid, el.get("title") or "", _article_text(el), labels.get(aid)))
+        articles.append(HyperpartisanArticle(aid, el.get("title") or "", _article_text(el), labels.get(aid),
+                                             _article_links(el)))
         el.clear()
     return articles

@@ -1,6 +1,6 @@
 """The hyperpartisan model: TF-IDF words, the encoder's article embedding, the propaganda tagger's
-technique shares and style measurements, stacked (see `newssift.models.stacking`). Training lives
-here too; analysis only unpickles it."""
+technique shares, style measurements and what the article links to, stacked (see
+`newssift.models.stacking`). Training lives here too; analysis only unpickles it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from newssift.models.stacking import Block, StackedBinary, drop_fitted_stop_words
 from newssift.nlp import regex_sentences
+from newssift.stop.link_features import LINK_FEATURES, link_features, rating_table
 from newssift.stop.style import STYLE_FEATURES, style_vector
 from newssift.stop.technique_density import (TECHNIQUE_FEATURES, TOKEN_SHARE_THRESHOLD, propaganda_identity,
                                              technique_token_shares)
@@ -28,11 +29,15 @@ ARTEFACT_DIR = Path(__file__).resolve().parent.parent / "models" / "artefacts" /
 FULL = ("words", "encoder", "techniques", "style")
 WITHOUT_TECHNIQUES = ("words", "encoder", "style")  # the propaganda artefact differs from the one trained with
 WITHOUT_ENCODER = ("words", "style")
+# each with the links block first (used when the article's links are known: HTML, SemEval's XML), then without
+SUBSETS = [FULL + ("links",), FULL, WITHOUT_TECHNIQUES + ("links",), WITHOUT_TECHNIQUES,
+           WITHOUT_ENCODER + ("links",), WITHOUT_ENCODER]
 # chosen by repeated 10-fold CV (benchmarks/hyperpartisan.md): C 30 beats 10, 100 and 300 tie with it
 WORDS_C = 30.0
 
 
-def make_model(seed: int = 0, with_encoder: bool = True, with_techniques: bool = True) -> StackedBinary:
+def make_model(seed: int = 0, with_encoder: bool = True, with_techniques: bool = True,
+               with_links: bool = True) -> StackedBinary:
     blocks = [
         Block("words", "text", lambda: make_pipeline(
             TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=30000,
@@ -43,24 +48,26 @@ def make_model(seed: int = 0, with_encoder: bool = True, with_techniques: bool =
             StandardScaler(), LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced"))),
         Block("style", "style", lambda: make_pipeline(
             StandardScaler(), LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced"))),
+        Block("links", "links", lambda: make_pipeline(
+            StandardScaler(), LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced"))),
     ]
-    if not with_encoder:
-        return StackedBinary([b for b in blocks if b.name in WITHOUT_ENCODER], subsets=[WITHOUT_ENCODER], seed=seed)
-    if not with_techniques:
-        return StackedBinary([b for b in blocks if b.name in WITHOUT_TECHNIQUES],
-                             subsets=[WITHOUT_TECHNIQUES, WITHOUT_ENCODER], seed=seed)
-    return StackedBinary(blocks, subsets=[FULL, WITHOUT_TECHNIQUES, WITHOUT_ENCODER], seed=seed)
+    subsets = [s for s in SUBSETS if (with_encoder or "encoder" not in s)
+               and (with_encoder and with_techniques or "techniques" not in s) and (with_links or "links" not in s)]
+    names = set().union(*subsets)
+    return StackedBinary([b for b in blocks if b.name in names], subsets=subsets, seed=seed)
 
 
 def model_text(title: str, body: str) -> str:
     return f"{title}\n{body}" if title else body
 
 
-def training_inputs(articles, encoded: dict | None = None) -> tuple[dict, np.ndarray]:
-    """The model's inputs for articles; `encoded` from `encoder_features` (None: text and style only)."""
+def training_inputs(articles, encoded: dict | None = None, ratings: dict | None = None) -> tuple[dict, np.ndarray]:
+    """The model's inputs for articles; `encoded` from `encoder_features` (None: text and style only);
+    `ratings` from `link_features.rating_table` (None or empty: no links block)."""
     texts = [model_text(a.title, a.text) for a in articles]
     style = np.stack([style_vector(a.text, regex_sentences(a.text)) for a in articles])
-    inputs = {"text": texts, "style": style, "embedding": None, "techniques": None}
+    links = np.stack([link_features(a.links, a.text, ratings) for a in articles]) if ratings else None
+    inputs = {"text": texts, "style": style, "embedding": None, "techniques": None, "links": links}
     if encoded is not None:
         inputs["embedding"] = encoded["embedding"]
         inputs["techniques"] = encoded.get("techniques")
@@ -132,7 +139,8 @@ def _subset_inputs(inputs: dict, idx) -> dict:
 
 def _flags(inputs: dict) -> dict:
     with_encoder = inputs.get("embedding") is not None
-    return {"with_encoder": with_encoder, "with_techniques": with_encoder and inputs.get("techniques") is not None}
+    return {"with_encoder": with_encoder, "with_techniques": with_encoder and inputs.get("techniques") is not None,
+            "with_links": inputs.get("links") is not None}
 
 
 def cross_validate(inputs: dict, y: np.ndarray, folds: int = 10, seed: int = 0) -> dict:
@@ -171,7 +179,10 @@ def train_hyperpartisan(data_dir: str | Path | None = None, out_dir: str | Path 
     out.mkdir(parents=True, exist_ok=True)
     articles = read_hyperpartisan(data)
     encoded = encoder_features(articles) if use_encoder else None
-    inputs, y = training_inputs(articles, encoded)
+    ratings = rating_table(Path(data_dir or "../shared/data"))
+    if not ratings:
+        log.info("no MBFC table under sources/: no links block")
+    inputs, y = training_inputs(articles, encoded, ratings)
     metrics = cross_validate(inputs, y) if cv else {}
     model = make_model(**_flags(inputs)).fit(inputs, y)
     other = inputs["style"][~y]
@@ -182,11 +193,13 @@ def train_hyperpartisan(data_dir: str | Path | None = None, out_dir: str | Path 
     identity = encoded["propaganda_identity"] if encoded and inputs["techniques"] is not None else None
     joblib.dump({"model": model, "encoder_fingerprint": fingerprint, "propaganda_identity": identity,
                  "style_features": STYLE_FEATURES, "technique_features": TECHNIQUE_FEATURES,
-                 "style_reference": reference},
+                 "style_reference": reference,
+                 # the outlets' MBFC bias and factuality the links block was trained with (None: no block)
+                 "link_features": LINK_FEATURES, "link_ratings": ratings or None},
                 out / "model.joblib", compress=3)
     info = {"date": date.today().isoformat(), "articles": len(articles), "hyperpartisan": int(y.sum()),
             "encoder_fingerprint": fingerprint, "propaganda_identity": identity, "cv_10fold": metrics,
-            "cpu_seconds": round(time.process_time() - started, 1)}
+            "link_ratings": len(ratings), "cpu_seconds": round(time.process_time() - started, 1)}
     (out / "metrics.json").write_text(json.dumps(info, indent=2) + "\n")
     _write_card(out, info)
     return info
@@ -199,14 +212,22 @@ def _write_card(out: Path, info: dict) -> None:
 
 - Data: SemEval-2019 Task 4 by-article `train` ({info['articles']} articles, {info['hyperpartisan']} hyperpartisan),
   Kiesel et al. 2019, CC BY 4.0. The official test split is held back.
-- Model: four logistic regressions stacked by a fifth, on the article's words (TF-IDF, 1-2 grams,
+- Outlet ratings in the artefact (links block): Media Bias/Fact Check's bias and factual-reporting labels,
+  from Idiap's table (idiap/News-Media-Reliability, table Apache-2.0; the labels are MBFC's) and, for
+  domains it lacks, Baly et al. 2018 (EMNLP; licence not stated, labels from MBFC).
+- Model: five logistic regressions stacked by a sixth, on the article's words (TF-IDF, 1-2 grams,
   title + body, C {WORDS_C:g}), the shared encoder's pooled embedding of the lead (first 508 tokens),
   the propaganda head's tagger ({len(TECHNIQUE_FEATURES)} features: per technique and for "any technique", the
   share of the article's tokens with a probability of {TOKEN_SHARE_THRESHOLD:g} or more; the tagger's
-  probabilities rather than its decoded spans), and style measurements ({', '.join(STYLE_FEATURES)}).
-  Fallback combiners: without the technique block when the propaganda artefact differs from
-  `{info['propaganda_identity']}`; without the encoder and technique blocks when the encoder's
-  fingerprint differs from `{info['encoder_fingerprint']}`.
+  probabilities rather than its decoded spans), style measurements ({', '.join(STYLE_FEATURES)}),
+  and the article's links ({len(LINK_FEATURES)} features: links to other sites and within the site,
+  distinct sites, links per 1,000 words, shares to social media and video sites, and shares to outlets
+  Media Bias/Fact Check rates by bias or as of low factuality; {info.get('link_ratings', 0):,} rated domains
+  from Idiap's MBFC table and Baly et al. 2018, kept in the artefact).
+  Fallback combiners: without the links block when the article's links are unknown (plain text);
+  without the technique block when the propaganda artefact differs from `{info['propaganda_identity']}`;
+  without the encoder and technique blocks when the encoder's fingerprint differs from
+  `{info['encoder_fingerprint']}`.
 - Date: {info['date']}. CPU time to train (including 10-fold CV): {info['cpu_seconds']} s.
 - Retrain: `newssift train hyperpartisan --data ../shared/data`
 
@@ -218,7 +239,7 @@ def _write_card(out: Path, info: dict) -> None:
 
 Baseline (issue): TF-IDF logistic regression 0.796 accuracy; SemEval-2019 winner 0.822 (on the test split).
 Repeated cross-validation (5 x 10 folds) of this model against the previous one and its variants:
-`benchmarks/hyperpartisan.md`. The technique block's form (token shares at {TOKEN_SHARE_THRESHOLD:g}) was chosen
-there on repeated folds whose first repeat is the folds above, so this table is optimistic; the
-benchmark gives the figure on other folds.
+`benchmarks/hyperpartisan.md`. The technique block's form (token shares at {TOKEN_SHARE_THRESHOLD:g}) and the
+links block were chosen there on repeated folds whose first repeat is the folds above, so this table is
+optimistic; the benchmark gives the figures on other folds and on folds grouped by publisher.
 """)
