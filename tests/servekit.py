@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "theduran-2016-trump-putin.txt"
@@ -151,3 +153,35 @@ def xss_report():
     report.source["quality_basis"] = "Basis " + XSS
     report.validate()
     return report
+
+
+@contextmanager
+def serve_routes(routes):
+    """A plain HTTP server on a free loopback port: `routes` maps a path to (status, headers, body),
+    or is a function of the server's base URL that returns that map (for routes that name the
+    server itself). Yields the base URL; unknown paths get 404."""
+
+    class Handler(BaseHTTPRequestHandler):
+        table: dict = {}
+
+        def do_GET(self):
+            status, headers, body = self.table.get(self.path, (404, {}, b"not found"))
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    Handler.table = routes(base) if callable(routes) else routes
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        httpd.shutdown()

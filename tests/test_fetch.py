@@ -1,12 +1,11 @@
 """The fetch guard against real local HTTP servers with crafted redirects."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from newssift.errors import FetchError
 from newssift.ingest.fetch import address_refusal, fetch
+
+from tests.servekit import serve_routes
 
 PAGE = (b"<html><head><title>Council agrees water plan</title></head><body><article>"
         b"<h1>Council agrees water plan</h1>"
@@ -15,28 +14,9 @@ PAGE = (b"<html><head><title>Council agrees water plan</title></head><body><arti
         + b"</article></body></html>")
 
 
-class Handler(BaseHTTPRequestHandler):
-    routes: dict = {}
-
-    def do_GET(self):
-        status, headers, body = self.routes.get(self.path, (404, {}, b"not found"))
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port = httpd.server_address[1]
-    base = f"http://127.0.0.1:{port}"
-    Handler.routes = {
+def _routes(base: str) -> dict:
+    port = base.rsplit(":", 1)[1]
+    return {
         "/page": (200, {"Content-Type": "text/html; charset=utf-8"}, PAGE),
         "/to-page": (302, {"Location": "/page"}, b""),
         "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
@@ -46,10 +26,12 @@ def server():
         "/pdf": (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4"),
         "/big": (200, {"Content-Type": "text/html"}, b"<p>" + b"x" * (11 * 1024 * 1024)),
     }
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve_routes(_routes) as base:
+        yield base
 
 
 ALLOW = frozenset({"127.0.0.1"})  # the test server's own address, and only it

@@ -1,9 +1,6 @@
 """What an article links to: the links of the main content in ingest (a page served over HTTP), in the
 report, in SemEval-2019's articles.xml, and the hyperpartisan model's links block on them."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import numpy as np
 import pytest
 
@@ -13,6 +10,7 @@ from newssift.stop.link_features import (INTERNAL_PLACEHOLDER, LINK_FEATURES, bi
                                          rating_table, split_links)
 
 from tests.conftest import DATA
+from tests.servekit import serve_routes
 
 needs_data = pytest.mark.skipif(not (DATA / "hyperpartisan-semeval2019").exists(),
                                 reason="the public data sets are not here")
@@ -32,26 +30,10 @@ schedule a vote, and several members have raised concerns about what it would co
 <footer><a href="https://ads.example.net/privacy">Privacy</a></footer></body></html>"""
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = PAGE if self.path == "/news/senate" else b"not found"
-        self.send_response(200 if self.path == "/news/senate" else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve_routes({"/news/senate": (200, {"Content-Type": "text/html; charset=utf-8"}, PAGE)}) as base:
+        yield base
 
 
 def test_a_served_page_gives_the_links_of_its_main_content(server):
