@@ -103,7 +103,8 @@ def _coverage(report: Report) -> list:
     matches = report.coverage.get("matches", [])
     withheld = report.coverage.get("withheld", [])
     # close in wording but about another event (newssift.coverage.gate): said, not shown as matches
-    note = [Text(f"{len(withheld)} close fact-check(s) withheld as about another event "
+    n = len(withheld)
+    note = [Text(f"{n} close fact-check{'' if n == 1 else 's'} withheld as about another event "
                  f"(e.g. {withheld[0]['reason']}).", style="dim")] if withheld else []
     if not matches:
         return [Text("No published fact-check matches a claim above the threshold."), *note] \
