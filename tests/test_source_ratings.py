@@ -312,16 +312,3 @@ def test_cli_install_status_and_add_ratings(tmp_path, monkeypatch, capsys):
     code, _, err = _main(["resources", "add-ratings", str(csv_file), "--name", "mine", "--scale", "huh"],
                          tmp_path, monkeypatch, capsys)
     assert code == 2 and "not understood" in err
-
-
-@pytest.mark.skipif(not os.environ.get("NEWSSIFT_TEST_POSTGRES_URL"),
-                    reason="set NEWSSIFT_TEST_POSTGRES_URL to a scratch PostgreSQL database")
-def test_postgresql_install_and_lookup():
-    from rich.console import Console
-
-    from newssift.resources import install
-
-    url = os.environ["NEWSSIFT_TEST_POSTGRES_URL"]
-    install(from_dir=DATA, db_url=url, console=Console(stderr=True, quiet=True), factchecks=False)
-    assert lookup_source("www.reuters.com", db_url=url)["quality"] >= 0.9
-    assert lookup_source("theduran.com", db_url=url)["quality"] <= 0.35

@@ -221,3 +221,19 @@ def test_a_writer_killed_mid_run_leaves_no_half_written_report(tmp_path):
     for report_id, report_json in stored:  # every stored report is whole, with all its technique rows
         assert by_report.pop(report_id) == technique_counts(json_module.loads(report_json))
     assert by_report == {}  # and no technique rows without their report
+
+
+def test_rating_lists_install_and_lookup_on_postgres(pg_url):
+    """The rating lists install into PostgreSQL through the same code path as SQLite."""
+    from rich.console import Console
+
+    from newssift.resources import install
+    from newssift.source.ratings import lookup_source
+
+    from tests.conftest_sources import DATA
+
+    if not (DATA / "sources").is_dir():
+        pytest.skip("the public data sets are not here")
+    install(from_dir=DATA, db_url=pg_url, console=Console(stderr=True, quiet=True), factchecks=False)
+    assert lookup_source("www.reuters.com", db_url=pg_url)["quality"] >= 0.9
+    assert lookup_source("theduran.com", db_url=pg_url)["quality"] <= 0.35
