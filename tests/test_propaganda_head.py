@@ -34,6 +34,9 @@ def test_word_bounds_and_merging():
     text = "a pathetic attempt, really"
     assert word_bounds(text, 4, 15) == (2, 18)
     assert word_bounds(text, 1, 3) == (2, 10)
+    quoted = 'the so-called "fix" was a stunt'
+    assert word_bounds(quoted, quoted.index("-called"), quoted.index(" was")) == (4, quoted.index(" was"))
+    assert word_bounds("a well-\nknown case", 2, 6) == (2, 6)  # a hyphen before a line break joins nothing
     spans = [{"start": 0, "end": 5, "technique": "Loaded_Language", "score": 0.5},
              {"start": 3, "end": 9, "technique": "Loaded_Language", "score": 0.7},
              {"start": 3, "end": 9, "technique": "Doubt", "score": 0.4}]

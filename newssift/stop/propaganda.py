@@ -60,12 +60,22 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+_JOINERS = "-'’"  # inside a word when letters stand on both sides: "so-called", "don't"
+
+
+def _in_word(text: str, i: int) -> bool:
+    ch = text[i]
+    return ch.isalnum() or (ch in _JOINERS and 0 < i < len(text) - 1
+                            and text[i - 1].isalnum() and text[i + 1].isalnum())
+
+
 def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen [start, end) to whole words and trim surrounding whitespace."""
+    """Widen [start, end) to whole words (a hyphen or apostrophe between letters joins a word) and
+    trim surrounding whitespace."""
     # widen only a span that starts or ends inside a word
-    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+    while 0 < start < len(text) and _in_word(text, start - 1) and _in_word(text, start):
         start -= 1
-    while 0 < end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+    while 0 < end < len(text) and _in_word(text, end) and _in_word(text, end - 1):
         end += 1
     while start < end and text[start].isspace():
         start += 1
