@@ -11,7 +11,6 @@ is kept in its artefact, so analysis needs no installed lists.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,9 +28,6 @@ LINK_FEATURES: tuple[str, ...] = (
 )
 # SemEval-2019's articles.xml gives links within the publisher's site without their target
 INTERNAL_PLACEHOLDER = "/"
-
-_IDIAP_MBFC = "sources/idiap/mbfc.csv"
-_BALY2018 = "sources/baly2018/emnlp18/corpus.tsv"
 
 
 def bias_group(label: str | None) -> str | None:
@@ -52,22 +48,19 @@ def bias_group(label: str | None) -> str | None:
 
 def rating_table(data_dir: str | Path) -> dict[str, tuple[str | None, bool]]:
     """Registrable domain -> (bias group, low or very low factual reporting), from the MBFC table of
-    Idiap, then Baly et al. 2018 for domains it lacks. Empty when neither file is there."""
+    Idiap, then Baly et al. 2018 for domains it lacks, read by the source section's own list parsers.
+    Empty when neither file is there."""
+    from newssift.source.lists import BUILTIN_LISTS
+
     root = Path(data_dir)
     table: dict[str, tuple[str | None, bool]] = {}
-    if (root / _IDIAP_MBFC).is_file():
-        with open(root / _IDIAP_MBFC, encoding="utf-8-sig", newline="") as f:
-            for row in csv.DictReader(f):
-                domain = registrable_domain(row.get("source") or "")
-                if domain and domain not in table:
-                    fact = (row.get("factual_reporting") or "").strip().lower()
-                    table[domain] = (bias_group(row.get("bias")), fact in ("low", "very low"))
-    if (root / _BALY2018).is_file():
-        with open(root / _BALY2018, encoding="utf-8", newline="") as f:
-            for row in csv.DictReader(f, delimiter="\t"):
-                domain = registrable_domain(row.get("source_url_normalized") or row.get("source_url") or "")
-                if domain and domain not in table:
-                    table[domain] = (bias_group(row.get("bias")), (row.get("fact") or "").strip().lower() == "low")
+    for rating_list in (r for name in ("mbfc", "baly2018") for r in BUILTIN_LISTS if r.name == name):
+        if not all((root / f.path).is_file() for f in rating_list.files):
+            continue
+        for row in rating_list.parse({f.path: (root / f.path).read_bytes() for f in rating_list.files}):
+            domain = registrable_domain(row["domain"] or "")
+            if domain and domain not in table:
+                table[domain] = (bias_group(row["detail"].get("bias")), (row["value"] or "") in ("low", "very low"))
     return table
 
 
