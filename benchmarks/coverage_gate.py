@@ -30,7 +30,7 @@ from newssift.coverage.bm25 import tokens
 from newssift.coverage.embedding import CachedEmbedder, training_embedder
 from newssift.coverage.experiments import data_dir, politifact_task, snopes_task
 from newssift.coverage.gate import article_year, other_event, signs
-from newssift.coverage.match import MIN_CLAIM_TOKENS, MAX_CLAIMS, InMemoryMatcher, record_speakers_dates
+from newssift.coverage.match import MIN_CLAIM_TOKENS, MAX_CLAIMS, InMemoryMatcher, record_metadata
 from newssift.coverage.model import MatchModel
 from newssift.nlp import get_nlp, regex_sentences
 
@@ -78,7 +78,7 @@ def main() -> None:
     claims = {r["vclaim_id"]: r["vclaim"] for r in records}
     merged = InMemoryMatcher([r["vclaim_id"] for r in records], [t for p in preps for t in p.matcher.texts],
                              np.concatenate([p.matcher.vectors for p in preps]), emb.embed, model,
-                             *record_speakers_dates(records))
+                             *record_metadata(records))
     rows = []  # (set, query, context, date, score, vclaim id, right or None)
 
     def top1(name, queries, qrels, meta, context, qv, cv):

@@ -73,7 +73,7 @@ class InMemoryMatcher:
             vectors = embedder.embed(texts)
         ids = [r.get("vclaim_id", i) for i, r in enumerate(records)]
         return cls(ids, texts, np.asarray(vectors, dtype=np.float32), embedder.embed, model,
-                   *record_speakers_dates(records))
+                   *record_metadata(records))
 
     def rank_many(self, queries: dict[str, str], context: dict[str, str] | None = None, method: str = "reranked",
                   k: int = 5, qvecs: np.ndarray | None = None, cvecs: np.ndarray | None = None,
@@ -111,7 +111,7 @@ class InMemoryMatcher:
         return out
 
 
-def record_speakers_dates(records: list[dict]) -> tuple[list, list, list]:
+def record_metadata(records: list[dict]) -> tuple[list, list, list]:
     """Speakers, dates and headlines of collection records (InMemoryMatcher's last arguments)."""
     from newssift.coverage.factchecks import parse_date
 

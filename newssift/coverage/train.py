@@ -15,7 +15,7 @@ import numpy as np
 
 from newssift.coverage import checkthat as ct
 from newssift.coverage.experiments import Task, politifact_task, snopes_task
-from newssift.coverage.match import InMemoryMatcher, record_speakers_dates
+from newssift.coverage.match import InMemoryMatcher, record_metadata
 from newssift.coverage.model import ARTEFACT, METHODS, MatchModel
 from newssift.evaluation.claim_matching import score_rankings
 
@@ -55,7 +55,7 @@ class Prepared:
         vectors = embedder.embed(texts)
         self._candidates: dict = {}
         self.matcher = InMemoryMatcher([r["vclaim_id"] for r in task.collection], texts, vectors, embedder.embed, model,
-                                       *record_speakers_dates(task.collection))
+                                       *record_metadata(task.collection))
 
     def rank(self, split: str, method: str, k: int = 5, with_features: bool = False) -> tuple[dict, dict]:
         queries, qrels = self.task.split(split)
@@ -217,7 +217,7 @@ def calibrate_threshold(model: MatchModel, preps: list[Prepared], split: str = "
     vectors = np.concatenate([p.matcher.vectors for p in preps])
     texts = [t for p in preps for t in p.matcher.texts]
     merged = InMemoryMatcher([r["vclaim_id"] for r in records], texts, vectors, preps[0].matcher.embed, model,
-                             *record_speakers_dates(records))
+                             *record_metadata(records))
     tops = []
     for p in preps:
         queries, qrels = p.task.split(split)
