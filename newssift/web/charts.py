@@ -39,6 +39,29 @@ def _legend(series: list[tuple[str, str]], x: int, y: int, width: int) -> tuple[
     return parts, cy - y + 18
 
 
+def _bar_frame(title: str, x_label: str, left: int, top: int, plot_w: int, plot_h: int, x_max: float) -> list[str]:
+    """A horizontal bar chart's title, vertical grid with values and x-axis label."""
+    parts = [f'<text x="8" y="16" {FONT} font-weight="bold">{escape(title)}</text>']
+    for k in range(6):
+        v = x_max * k / 5
+        x = left + plot_w * v / x_max
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#ddd"/>'
+                     f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle" {FONT}>{_fmt(v)}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 30}" text-anchor="middle" {FONT}>'
+                 f'{escape(x_label)}</text>')
+    return parts
+
+
+def _bar_svg(title: str, width: int, height: int, parts: list[str], series: list[tuple[str, list[float], str]]) -> Markup:
+    """The bar chart's SVG: its parts, then the series' legend below `height`."""
+    legend, legend_height = _legend([(name, color) for name, _, color in series], 8, 0, width - 16)
+    total_h = height + legend_height + 4
+    return Markup(
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {total_h}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}'
+        f'<g transform="translate(0 {height})">{"".join(legend)}</g></svg>')
+
+
 def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None], str]], title: str,
                y_label: str, width: int = 760, height: int = 300) -> Markup:
     """One line per series over `x_labels` (months); a gap where a value is None."""
@@ -92,15 +115,8 @@ def stacked_bar_chart(categories: list[str], series: list[tuple[str, list[float]
     plot_w = width - left - right
     totals = [sum(values[i] for _, values, _ in series) for i in range(len(categories))]
     x_max = _nice_max(max(totals, default=0))
-    parts = [f'<text x="8" y="16" {FONT} font-weight="bold">{escape(title)}</text>']
     plot_h = len(categories) * (bar_height + 8)
-    for k in range(6):
-        v = x_max * k / 5
-        x = left + plot_w * v / x_max
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle" {FONT}>{_fmt(v)}</text>')
-    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 30}" text-anchor="middle" {FONT}>'
-                 f'{escape(x_label)}</text>')
+    parts = _bar_frame(title, x_label, left, top, plot_w, plot_h, x_max)
     for i, category in enumerate(categories):
         y = top + i * (bar_height + 8)
         shown = category if len(category) <= 26 else category[:25] + "…"
@@ -115,13 +131,7 @@ def stacked_bar_chart(categories: list[str], series: list[tuple[str, list[float]
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{color}">'
                          f'<title>{escape(category)}, {escape(name)}: {_fmt(value)}</title></rect>')
             x += w
-    height = top + plot_h + 40
-    legend, legend_height = _legend([(name, color) for name, _, color in series], 8, 0, width - 16)
-    total_h = height + legend_height + 4
-    return Markup(
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {total_h}" '
-        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}'
-        f'<g transform="translate(0 {height})">{"".join(legend)}</g></svg>')
+    return _bar_svg(title, width, top + plot_h + 40, parts, series)
 
 
 def grouped_bar_chart(categories: list[str], series: list[tuple[str, list[float], str]], title: str,
@@ -132,14 +142,7 @@ def grouped_bar_chart(categories: list[str], series: list[tuple[str, list[float]
     x_max = _nice_max(max((v for _, values, _ in series for v in values), default=0))
     group_h = bar_height * len(series) + 8
     plot_h = len(categories) * group_h
-    parts = [f'<text x="8" y="16" {FONT} font-weight="bold">{escape(title)}</text>']
-    for k in range(6):
-        v = x_max * k / 5
-        x = left + plot_w * v / x_max
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle" {FONT}>{_fmt(v)}</text>')
-    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 30}" text-anchor="middle" {FONT}>'
-                 f'{escape(x_label)}</text>')
+    parts = _bar_frame(title, x_label, left, top, plot_w, plot_h, x_max)
     for i, category in enumerate(categories):
         y0 = top + i * group_h
         parts.append(f'<text x="{left - 6}" y="{y0 + group_h / 2:.1f}" text-anchor="end" {FONT}>{escape(category)}</text>')
@@ -147,10 +150,4 @@ def grouped_bar_chart(categories: list[str], series: list[tuple[str, list[float]
             w = plot_w * values[i] / x_max
             parts.append(f'<rect x="{left}" y="{y0 + j * bar_height}" width="{w:.1f}" height="{bar_height - 1}" '
                          f'fill="{color}"><title>{escape(category)}, {escape(name)}: {_fmt(values[i])}</title></rect>')
-    height = top + plot_h + 40
-    legend, legend_height = _legend([(name, color) for name, _, color in series], 8, 0, width - 16)
-    total_h = height + legend_height + 4
-    return Markup(
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {total_h}" '
-        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}'
-        f'<g transform="translate(0 {height})">{"".join(legend)}</g></svg>')
+    return _bar_svg(title, width, top + plot_h + 40, parts, series)
