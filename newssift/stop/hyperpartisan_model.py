@@ -174,12 +174,13 @@ def train_hyperpartisan(data_dir: str | Path | None = None, out_dir: str | Path 
     from newssift.stop.hyperpartisan_data import read_hyperpartisan
 
     started = time.process_time()
-    data = Path(data_dir or "../shared/data") / "hyperpartisan-semeval2019" / "train"
+    root = Path(data_dir or "../shared/data")
+    data = root / "hyperpartisan-semeval2019" / "train"
     out = Path(out_dir or ARTEFACT_DIR)
     out.mkdir(parents=True, exist_ok=True)
     articles = read_hyperpartisan(data)
     encoded = encoder_features(articles) if use_encoder else None
-    ratings = rating_table(Path(data_dir or "../shared/data"))
+    ratings = rating_table(root)
     if not ratings:
         log.info("no MBFC table under sources/: no links block")
     inputs, y = training_inputs(articles, encoded, ratings)
